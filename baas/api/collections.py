@@ -1,0 +1,85 @@
+"""The collections API (superusers only).
+
+    GET    /api/collections                        list (page, perPage, sort, filter, fields, skipTotal)
+    POST   /api/collections                        create
+    GET    /api/collections/<c>                    view
+    PATCH  /api/collections/<c>                    update
+    DELETE /api/collections/<c>                    delete -> 204
+    DELETE /api/collections/<c>/truncate           delete every record -> 204
+    PUT    /api/collections/import                 {collections, deleteMissing} -> 204
+    GET    /api/collections/meta/scaffolds         the default definition per type
+    POST   /api/collections/meta/dry-run-view      {query} -> {fields, sample}
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from .. import errors
+from ..core.records.listing import ListQuery
+from ..core.records.projection import Projection
+from ..core.system_lists import list_collections
+from .util import core, json_body, json_response, no_content, require_superuser
+
+bp = Blueprint("collections", __name__)
+
+
+@bp.before_request
+def superusers_only():
+    require_superuser()
+
+
+@bp.get("/api/collections")
+def list_all():
+    query = ListQuery.from_args(request.args)
+    result = list_collections(core(), query)
+    items = [collection.to_json() for collection in result.items]
+    projection = Projection.parse(query.fields)
+    return json_response(result.to_json(projection.apply(items) if projection else items))
+
+
+@bp.post("/api/collections")
+def create():
+    return json_response(core().collections_service.create(json_body()).to_json())
+
+
+@bp.get("/api/collections/<collection>")
+def view(collection: str):
+    return json_response(core().collections_service.get(collection).to_json())
+
+
+@bp.patch("/api/collections/<collection>")
+def update(collection: str):
+    return json_response(core().collections_service.update(collection, json_body()).to_json())
+
+
+@bp.delete("/api/collections/<collection>")
+def delete(collection: str):
+    core().collections_service.delete(collection)
+    return no_content()
+
+
+@bp.delete("/api/collections/<collection>/truncate")
+def truncate(collection: str):
+    core().collections_service.truncate(collection)
+    return no_content()
+
+
+@bp.put("/api/collections/import")
+def import_collections():
+    body = json_body()
+    core().collections_service.import_collections(body.get("collections"), bool(body.get("deleteMissing")))
+    return no_content()
+
+
+@bp.get("/api/collections/meta/scaffolds")
+def scaffolds():
+    return json_response(core().collections_service.scaffolds())
+
+
+@bp.post("/api/collections/meta/dry-run-view")
+def dry_run_view():
+    query = json_body().get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise errors.bad_request("Invalid view query.", {"query": errors.FieldError("validation_required", "Cannot be blank.")})
+    return json_response(core().collections_service.dry_run_view(query))

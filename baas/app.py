@@ -1,0 +1,45 @@
+"""The Flask application factory: configuration, database, migrations, the API and the console."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+from .config import Config, load_config
+from .core.app import App
+from .db import migrate
+from .db.database import Database, engine_options, normalize_url, prepare_engine
+from .db.tables import metadata
+
+log = logging.getLogger(__name__)
+
+#: flask-sqlalchemy owns the engine's lifecycle in the web process; services get it through `App.db`
+sqlalchemy_ext = SQLAlchemy(metadata=metadata)
+
+
+def create_app(config: Config | None = None, *, run_migrations: bool = True, **overrides) -> Flask:
+    """Build the WSGI app. `overrides` are `Config` fields (e.g. `data_dir=`, `database_url=`)."""
+    config = config or load_config(**overrides)
+    flask_app = Flask("baas")
+    url = normalize_url(config.database_url)
+    flask_app.config.update(
+        SECRET_KEY=config.secret_key,
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(url),
+        JSON_SORT_KEYS=False,
+    )
+    sqlalchemy_ext.init_app(flask_app)
+    with flask_app.app_context():
+        engine = prepare_engine(sqlalchemy_ext.engine)
+    app = App(config, Database(engine))
+    if run_migrations:
+        migrate.upgrade(app.db)
+    app.refresh()
+    flask_app.extensions["baas"] = app
+
+    from .api import register_api
+
+    register_api(flask_app)
+    return flask_app

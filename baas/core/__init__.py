@@ -1,0 +1,1 @@
+"""Services: collections, records, auth, files, realtime, mail, settings, logs. No Flask in here."""

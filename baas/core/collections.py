@@ -1,0 +1,237 @@
+"""The collections service: every change to a collection definition goes through here.
+
+A change is one transaction: the `_collections` row, the table DDL and the schema-version bump commit
+together or not at all, and this process's cache is refreshed right after commit (other workers and
+nodes notice the version on their next request). Input becomes a `Collection` in `collection_input`,
+is checked in `collection_checks`, and only then touches the database.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator
+
+from sqlalchemy import delete, insert, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import errors
+from ..dates import now_text
+from ..db.tables import collections_table
+from ..errors import FieldError
+from ..schema import ddl
+from ..schema.collection import Collection
+from ..schema.views import InvalidViewQuery, dry_run, infer_fields
+from . import schema_migrations
+from .collection_checks import collection_errors
+from .collection_input import InvalidFormat, build_new, build_update, scaffold
+
+if TYPE_CHECKING:
+    from .app import App
+
+CREATE_FAILED = "Failed to create collection."
+UPDATE_FAILED = "Failed to update collection."
+DELETE_FAILED = "Failed to delete collection."
+BAD_FORMAT = "Failed to load the submitted data due to invalid formatting."
+
+
+class CollectionsService:
+    def __init__(self, app: "App"):
+        self.app = app
+
+    def get(self, id_or_name: str) -> Collection:
+        self.app.refresh()
+        found = self.app.collections.get(id_or_name)
+        if found is None:
+            raise errors.not_found()
+        return found
+
+    def scaffolds(self) -> dict[str, dict[str, Any]]:
+        return {kind: scaffold(kind).to_json() for kind in ("base", "auth", "view")}
+
+    # ---- changes -------------------------------------------------------------------------------
+    def create(self, data: dict[str, Any], *, record: bool = True) -> Collection:
+        self.app.refresh()
+        try:
+            collection = build_new(data)
+        except InvalidFormat as error:
+            raise errors.bad_request(BAD_FORMAT, cause=error) from error
+        with self.app.db.transaction(), _database_errors_as(CREATE_FAILED):
+            self._check(collection, None, CREATE_FAILED)
+            return self.store_new(collection, record=record)
+
+    def update(self, id_or_name: str, data: dict[str, Any], *, record: bool = True) -> Collection:
+        existing = self.get(id_or_name)
+        try:
+            collection = build_update(existing, data)
+        except InvalidFormat as error:
+            raise errors.bad_request(BAD_FORMAT, cause=error) from error
+        with self.app.db.transaction(), _database_errors_as(UPDATE_FAILED):
+            self._check(collection, existing, UPDATE_FAILED)
+            return self.store_change(existing, collection, record=record)
+
+    def delete(self, id_or_name: str) -> None:
+        collection = self.get(id_or_name)
+        if collection.system:
+            raise errors.bad_request(DELETE_FAILED)
+        referencing = self.references_to(collection)
+        if referencing:
+            raise errors.bad_request(
+                f"Failed to delete collection probably due to existing reference in {', '.join(referencing)}."
+            )
+        self.store_removal(collection)
+
+    def truncate(self, id_or_name: str) -> None:
+        collection = self.get(id_or_name)
+        if collection.is_view:
+            raise errors.bad_request(
+                "View collections cannot be truncated since they don't store their own records."
+            )
+        with self.app.db.transaction() as tx:
+            ddl.truncate(tx.connection, collection)
+
+    def dry_run_view(self, query: str) -> dict[str, Any]:
+        """The fields a view query would get and a few sample rows, changing nothing."""
+        self.app.refresh()
+        with self.app.db.transaction() as tx:
+            try:
+                fields = infer_fields(tx.connection, query, self.app.collections.all())
+                columns, rows = dry_run(tx.connection, query)
+            except InvalidViewQuery as error:
+                raise errors.bad_request(f"Invalid view query. Raw error: {error}") from error
+        sample = [{name: _json_safe(value) for name, value in zip(columns, row)} for row in rows]
+        return {"fields": [field.to_json() for field in fields], "sample": sample}
+
+    def export(self) -> list[dict[str, Any]]:
+        """Every collection definition, system ones included, without write-only secrets."""
+        self.app.refresh()
+        return [c.to_json() for c in sorted(self.app.collections.all(), key=lambda c: (c.created, c.name))]
+
+    def import_collections(self, items: list[Any], delete_missing: bool = False, *, record: bool = True) -> None:
+        """Create or update every collection of `items` (matched by id, then name) in one transaction.
+
+        Two passes let collections reference each other in any order: new collections are first created
+        bare (system fields only), then every one gets its full definition. With `delete_missing`, other
+        non-system collections are deleted. Any failure rolls everything back."""
+        self.app.refresh()
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise _import_error("the collections must be a list of objects")
+        try:
+            with self.app.db.transaction():
+                targets = []
+                for item in items:
+                    existing = self._match(item)
+                    if existing is None:
+                        bare = {key: item[key] for key in ("id", "name", "type") if key in item}
+                        if bare.get("type") == "view":
+                            bare["type"] = "base"  # a placeholder table until pass two makes it a view
+                        existing = self.create(bare, record=False)
+                    targets.append((existing, item))
+                for existing, item in targets:
+                    current = self.app.collections.get(existing.id) or existing
+                    if item.get("type") == "view" and current.type != "view":
+                        self.store_removal(current, record=False)
+                        self.create(item, record=record)
+                    else:
+                        self.update(current.id, {key: value for key, value in item.items() if key != "id"}, record=record)
+                if delete_missing:
+                    keep = {existing.id for existing, _ in targets}
+                    for other in self.app.collections.all():
+                        if other.id not in keep and not other.system:
+                            self.store_removal(other, record=record)
+        except errors.ApiError as error:
+            raise _import_error(f"{error.message} {error.to_json()['data']}") from error
+
+    def _match(self, item: dict[str, Any]) -> Collection | None:
+        for key in ("id", "name"):
+            value = item.get(key)
+            if isinstance(value, str) and value:
+                found = self.app.collections.get(value)
+                if found is not None:
+                    return found
+        return None
+
+    def references_to(self, collection: Collection) -> list[str]:
+        """Names of other collections with a relation field pointing at `collection`."""
+        return sorted(
+            other.name
+            for other in self.app.collections.all()
+            if other.id != collection.id
+            and any(f.type == "relation" and f.collectionId == collection.id for f in other.fields)
+        )
+
+    def _check(self, collection: Collection, existing: Collection | None, message: str) -> None:
+        """Infer a view's fields, then check the whole definition (inside the caller's transaction)."""
+        others = {c.id: c for c in self.app.collections.all() if existing is None or c.id != existing.id}
+        if collection.is_view and collection.view_query.strip():
+            try:
+                collection.fields = infer_fields(
+                    self.app.db.current.connection, collection.view_query, others.values(), existing
+                )
+            except InvalidViewQuery as error:
+                raise errors.bad_request(
+                    message,
+                    {"viewQuery": FieldError("validation_invalid_view_query", f"Invalid view query. Raw error: {error}")},
+                ) from error
+        problems = collection_errors(collection, existing, others, self.app.db.dialect)
+        if problems:
+            raise errors.bad_request(message, problems)
+
+    # ---- persistence (no validation: callers pass checked definitions) -------------------------
+    def store_new(self, collection: Collection, *, record: bool = True) -> Collection:
+        collection.created = collection.created or now_text()
+        collection.updated = collection.created
+        with self.app.db.transaction() as tx:
+            tx.connection.execute(insert(collections_table).values(**collection.to_row()))
+            ddl.create(tx.connection, self.app.db.dialect, collection)
+            self.app.collections.bump_version(tx.connection)
+            if record:
+                schema_migrations.record_change(self.app, None, collection)
+            tx.on_commit(self.app.collections.refresh)
+            tx.on_rollback(lambda _error: self.app.collections.invalidate())
+        return collection
+
+    def store_change(self, old: Collection, new: Collection, *, record: bool = True) -> Collection:
+        new.created = old.created
+        new.updated = now_text()
+        with self.app.db.transaction() as tx:
+            tx.connection.execute(
+                update(collections_table).where(collections_table.c.id == old.id).values(**new.to_row())
+            )
+            ddl.update(tx.connection, self.app.db.dialect, old, new)
+            self.app.collections.bump_version(tx.connection)
+            if record:
+                schema_migrations.record_change(self.app, old, new)
+            tx.on_commit(self.app.collections.refresh)
+            tx.on_rollback(lambda _error: self.app.collections.invalidate())
+        return new
+
+    def store_removal(self, collection: Collection, *, record: bool = True) -> None:
+        with self.app.db.transaction() as tx:
+            tx.connection.execute(delete(collections_table).where(collections_table.c.id == collection.id))
+            ddl.drop(tx.connection, collection)
+            self.app.collections.bump_version(tx.connection)
+            if record:
+                schema_migrations.record_change(self.app, collection, None)
+            tx.on_commit(self.app.collections.refresh)
+            tx.on_rollback(lambda _error: self.app.collections.invalidate())
+
+
+@contextmanager
+def _database_errors_as(message: str) -> Iterator[None]:
+    """DDL the checks could not foresee (e.g. a unique index over duplicate values) is a 400, not a 500."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raw = (str(getattr(error, "orig", error)).strip().splitlines() or [""])[0]
+        raise errors.bad_request(f"{message} Raw error: {raw}", cause=error) from error
+
+
+def _import_error(raw: str) -> errors.ApiError:
+    return errors.bad_request(
+        "Failed to import the collections.",
+        {"collections": FieldError("validation_collections_import_failure", f"Failed to import the collections configuration. Raw error: {raw}")},
+    )
+
+
+def _json_safe(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)

@@ -1,0 +1,1 @@
+"""Records: the model, its SQL, its API shape and the service every write goes through."""

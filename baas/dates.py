@@ -1,0 +1,36 @@
+"""Datetimes as PocketBase writes them: UTC text `YYYY-MM-DD HH:MM:SS.sssZ`, comparable as strings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+FORMAT_HINT = "YYYY-MM-DD HH:MM:SS.sssZ"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def format_datetime(value: datetime) -> str:
+    value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def now_text() -> str:
+    return format_datetime(now())
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse the formats PocketBase accepts (space or `T`, optional fraction and zone); raise ValueError."""
+    text = value.strip()
+    if not text:
+        raise ValueError("empty datetime")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    text = text.replace(" ", "T", 1) if len(text) > 10 and text[10] == " " else text
+    parsed = datetime.fromisoformat(text)
+    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def normalize_datetime(value: str) -> str:
+    return format_datetime(parse_datetime(value))

@@ -1,0 +1,1 @@
+"""Infrastructure: engines, transactions, dialect differences and the system tables."""

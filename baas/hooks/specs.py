@@ -1,0 +1,149 @@
+"""Every hook a plugin can implement. These docstrings are the plugin author's reference.
+
+How a hook runs (pluggy): implementations are called newest-registered first; `@hookimpl(tryfirst=True)`
+and `@hookimpl(trylast=True)` pin a position. baas's own behaviour for a hook (writing the row, running the
+validation, ...) is an ordinary implementation registered with `trylast=True`, so by default a plugin's
+implementation runs *before* it:
+
+* change the event's mutable attributes to change the input;
+* raise `baas.errors.ApiError` (e.g. `baas.errors.bad_request("...", {"title": FieldError(...)})`) to stop
+  the operation: the API answers with that error and any open transaction rolls back;
+* return a non-None value to take over: the rest of the chain, baas's default included, is skipped;
+* use `@hookimpl(wrapper=True)` and `result = yield` to run code before *and after* everything else,
+  see or replace the result (`return result`) or catch the error.
+
+Record and collection hooks fire from the services, so the REST API, the batch API, the console, the CLI and
+other plugins trigger the same ones. Hooks named `..._request` fire once per API-level operation (rules
+apply there); the others fire for every save, including programmatic ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import hookspec
+
+if TYPE_CHECKING:
+    from .events import CollectionEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent
+
+
+# ---- records: model level (every save; inside the transaction unless "after") ---------------------
+@hookspec(firstresult=True)
+def baas_record_validate(event: "RecordEvent") -> Any:
+    """Check `event.record` before it is written. Fires inside `baas_record_create` / `baas_record_update`,
+    inside the transaction. The default raises a 400 with every field error; a before-handler may fix values
+    first, or raise its own ApiError."""
+
+
+@hookspec(firstresult=True)
+def baas_record_create(event: "RecordEvent") -> Any:
+    """A new record is being saved. Inside the transaction; the default validates (`baas_record_validate`)
+    and INSERTs. A before-handler may change `event.record`; raising aborts and rolls everything back."""
+
+
+@hookspec(firstresult=True)
+def baas_record_update(event: "RecordEvent") -> Any:
+    """An existing record is being saved (`event.record.original` holds the stored values). Inside the
+    transaction; the default validates and UPDATEs."""
+
+
+@hookspec(firstresult=True)
+def baas_record_delete(event: "RecordEvent") -> Any:
+    """A record is being deleted. Inside the transaction; the default follows cascadeDelete relations,
+    unsets optional references (a required one blocks with a 400) and DELETEs the row."""
+
+
+@hookspec
+def baas_record_after_create_success(event: "RecordEvent") -> None:
+    """After the transaction that created `event.record` committed. Errors here are logged, never undo."""
+
+
+@hookspec
+def baas_record_after_create_error(event: "RecordEvent") -> None:
+    """After a create was rolled back; `event.error` holds the cause."""
+
+
+@hookspec
+def baas_record_after_update_success(event: "RecordEvent") -> None:
+    """After the transaction that updated `event.record` committed."""
+
+
+@hookspec
+def baas_record_after_update_error(event: "RecordEvent") -> None:
+    """After an update was rolled back; `event.error` holds the cause."""
+
+
+@hookspec
+def baas_record_after_delete_success(event: "RecordEvent") -> None:
+    """After the transaction that deleted `event.record` committed (cascaded deletes fire their own)."""
+
+
+@hookspec
+def baas_record_after_delete_error(event: "RecordEvent") -> None:
+    """After a delete was rolled back; `event.error` holds the cause."""
+
+
+@hookspec
+def baas_record_enrich(event: "RecordEnrichEvent") -> None:
+    """A record is about to be rendered for `event.ctx` (API answers, expand). Put computed values in
+    `event.record.extra`; they appear as extra keys of the JSON."""
+
+
+# ---- records: request level (one per API operation, rules included) -------------------------------
+@hookspec(firstresult=True)
+def baas_records_list_request(event: "RecordRequestEvent") -> Any:
+    """A list of `event.collection`. A before-handler may replace `event.query`; the default applies the
+    listRule and returns a `ListResult` (also stored in `event.result`)."""
+
+
+@hookspec(firstresult=True)
+def baas_record_view_request(event: "RecordRequestEvent") -> Any:
+    """One record by `event.record_id`; the default applies the viewRule and returns the record."""
+
+
+@hookspec(firstresult=True)
+def baas_record_create_request(event: "RecordRequestEvent") -> Any:
+    """A create with `event.body`; a before-handler may change the body. The default checks the
+    createRule and saves (firing the model hooks); it returns the new record."""
+
+
+@hookspec(firstresult=True)
+def baas_record_update_request(event: "RecordRequestEvent") -> Any:
+    """An update of `event.record_id` with `event.body`; the default checks the updateRule and saves."""
+
+
+@hookspec(firstresult=True)
+def baas_record_delete_request(event: "RecordRequestEvent") -> Any:
+    """A delete of `event.record_id`; the default checks the deleteRule and deletes."""
+
+
+# ---- collections -----------------------------------------------------------------------------------
+@hookspec(firstresult=True)
+def baas_collection_create(event: "CollectionEvent") -> Any:
+    """A collection is being created (checked already). Inside the transaction; the default writes the
+    definition and creates the table."""
+
+
+@hookspec(firstresult=True)
+def baas_collection_update(event: "CollectionEvent") -> Any:
+    """A collection is being changed from `event.old`. Inside the transaction; the default alters the table."""
+
+
+@hookspec(firstresult=True)
+def baas_collection_delete(event: "CollectionEvent") -> Any:
+    """A collection is being deleted. Inside the transaction; the default drops the table."""
+
+
+@hookspec
+def baas_collection_after_create_success(event: "CollectionEvent") -> None:
+    """After a collection creation committed."""
+
+
+@hookspec
+def baas_collection_after_update_success(event: "CollectionEvent") -> None:
+    """After a collection change committed."""
+
+
+@hookspec
+def baas_collection_after_delete_success(event: "CollectionEvent") -> None:
+    """After a collection deletion committed."""

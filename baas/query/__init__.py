@@ -1,0 +1,1 @@
+"""The filter and rule language: parse once (cached), compile to SQLAlchemy with bound values."""

@@ -1,0 +1,1 @@
+"""The schema engine: field types, collection definitions, indexes and live DDL."""

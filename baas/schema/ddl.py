@@ -1,0 +1,145 @@
+"""Live DDL: keep a collection's table (or view) in step with its definition, without losing data.
+
+Fields are matched by id, so a rename is a column rename. The only column change a definition can make
+is single <-> multiple for select/relation/file values (a type change is refused earlier); existing values
+are converted (`"a"` <-> `["a"]`, multiple -> single keeps the last item). SQLite cannot alter a column's
+type, so there the table is rebuilt (copy, drop, rename); PostgreSQL uses `ALTER COLUMN ... USING`.
+Callers run these inside one transaction (DDL is transactional on both databases), so a failing change
+leaves nothing half-applied.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from ..db.dialect import Dialect
+from .collection import Collection
+from .fields import Field
+from .indexes import parse_index
+
+
+def quote(connection: Connection, identifier: str) -> str:
+    return connection.dialect.identifier_preparer.quote_identifier(identifier)
+
+
+def create(connection: Connection, dialect: Dialect, collection: Collection) -> None:
+    if collection.is_view:
+        connection.exec_driver_sql(f"CREATE VIEW {quote(connection, collection.name)} AS {collection.view_query}")
+        return
+    columns = ", ".join(f"{quote(connection, f.name)} {f.column_ddl(dialect)}" for f in collection.fields)
+    connection.exec_driver_sql(f"CREATE TABLE {quote(connection, collection.name)} ({columns})")
+    _create_indexes(connection, dialect, collection)
+
+
+def drop(connection: Connection, collection: Collection) -> None:
+    kind = "VIEW" if collection.is_view else "TABLE"
+    connection.exec_driver_sql(f"DROP {kind} IF EXISTS {quote(connection, collection.name)}")
+
+
+def truncate(connection: Connection, collection: Collection) -> None:
+    connection.exec_driver_sql(f"DELETE FROM {quote(connection, collection.name)}")
+
+
+def update(connection: Connection, dialect: Dialect, old: Collection, new: Collection) -> None:
+    """Change `old`'s table into `new`'s."""
+    if old.is_view or new.is_view:
+        drop(connection, old)
+        create(connection, dialect, new)
+        return
+    _drop_indexes(connection, dialect, old)
+    if old.name != new.name:
+        connection.exec_driver_sql(f"ALTER TABLE {quote(connection, old.name)} RENAME TO {quote(connection, new.name)}")
+    old_by_id = {field.id: field for field in old.fields}
+    changed = [f for f in new.fields if f.id in old_by_id and f.column_ddl(dialect) != old_by_id[f.id].column_ddl(dialect)]
+    if changed and dialect.name == "sqlite":
+        _rebuild_sqlite(connection, dialect, new, old_by_id)
+    else:
+        _alter_columns(connection, dialect, new, old_by_id, changed)
+    _create_indexes(connection, dialect, new)
+
+
+def _alter_columns(connection, dialect, new: Collection, old_by_id: dict[str, Field], changed: list[Field]) -> None:
+    table = quote(connection, new.name)
+    new_ids = {field.id for field in new.fields}
+    for field in old_by_id.values():
+        if field.id not in new_ids:
+            connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {quote(connection, field.name)}")
+    renamed = [f for f in new.fields if f.id in old_by_id and old_by_id[f.id].name != f.name]
+    # two passes through temporary names, so swapping two names cannot collide
+    for field in renamed:
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} RENAME COLUMN {quote(connection, old_by_id[field.id].name)} "
+            f"TO {quote(connection, '_baas_tmp_' + field.id)}"
+        )
+    for field in renamed:
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} RENAME COLUMN {quote(connection, '_baas_tmp_' + field.id)} TO {quote(connection, field.name)}"
+        )
+    for field in changed:  # PostgreSQL only; SQLite rebuilds instead
+        column = quote(connection, field.name)
+        conversion = _conversion(dialect, old_by_id[field.id], field, column)
+        connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
+        connection.exec_driver_sql(
+            f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {_type_only(field.column_ddl(dialect))} USING {conversion}"
+        )
+        default = _default_only(field.column_ddl(dialect))
+        if default:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}")
+    for field in new.fields:
+        if field.id not in old_by_id:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {quote(connection, field.name)} {field.column_ddl(dialect)}")
+
+
+def _rebuild_sqlite(connection, dialect, new: Collection, old_by_id: dict[str, Field]) -> None:
+    temp = Collection(id=new.id, name=f"_baas_rebuild_{new.name}", type=new.type, fields=new.fields)
+    create(connection, dialect, temp)
+    targets, sources = [], []
+    for field in new.fields:
+        old = old_by_id.get(field.id)
+        if old is None:
+            continue
+        targets.append(quote(connection, field.name))
+        sources.append(_conversion(dialect, old, field, quote(connection, old.name)))
+    connection.exec_driver_sql(
+        f"INSERT INTO {quote(connection, temp.name)} ({', '.join(targets)}) "
+        f"SELECT {', '.join(sources)} FROM {quote(connection, new.name)}"
+    )
+    connection.exec_driver_sql(f"DROP TABLE {quote(connection, new.name)}")
+    connection.exec_driver_sql(f"ALTER TABLE {quote(connection, temp.name)} RENAME TO {quote(connection, new.name)}")
+
+
+def _conversion(dialect: Dialect, old: Field, new: Field, column: str) -> str:
+    """SQL turning `old`'s stored value into `new`'s (single <-> multiple), or the column unchanged."""
+    if old.is_multiple() == new.is_multiple():
+        return column
+    if new.is_multiple():
+        if dialect.name == "postgresql":
+            return f"CASE WHEN {column} IS NULL OR {column} = '' THEN '[]'::jsonb ELSE jsonb_build_array({column}) END"
+        return f"CASE WHEN {column} IS NULL OR {column} = '' THEN '[]' ELSE json_array({column}) END"
+    if dialect.name == "postgresql":
+        return f"COALESCE({column}->>(jsonb_array_length({column}) - 1), '')"
+    return f"COALESCE(json_extract({column}, '$[#-1]'), '')"
+
+
+def _type_only(column_ddl: str) -> str:
+    return column_ddl.split(" DEFAULT ")[0].replace(" NOT NULL", "")
+
+
+def _default_only(column_ddl: str) -> str:
+    if " DEFAULT " not in column_ddl:
+        return ""
+    return column_ddl.split(" DEFAULT ", 1)[1].replace(" NOT NULL", "").strip()
+
+
+def _create_indexes(connection, dialect: Dialect, collection: Collection) -> None:
+    names = {field.name for field in collection.fields}
+    for sql in collection.indexes:
+        index = parse_index(sql, names)
+        connection.exec_driver_sql(index.render(dialect.name, collection.name))
+
+
+def _drop_indexes(connection, dialect: Dialect, collection: Collection) -> None:
+    names = {field.name for field in collection.fields}
+    for sql in collection.indexes:
+        index = parse_index(sql, names)
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(connection, index.name)}")

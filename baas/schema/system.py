@@ -1,0 +1,44 @@
+"""The system collections PocketBase 0.40 ships (`_superusers`, `users`, `_externalAuths`, `_mfas`, `_otps`,
+`_authOrigins`), installed by the second system migration from `system_collections.json`, a verbatim copy
+of a fresh PocketBase 0.40.6 server's definitions."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from sqlalchemy import Connection, delete, insert
+
+from ..dates import now_text
+from ..db.dialect import Dialect
+from ..db.tables import bump_schema_version, collections_table
+from . import ddl
+from .collection import Collection
+
+SYSTEM_COLLECTION_NAMES = ("_superusers", "users", "_externalAuths", "_mfas", "_otps", "_authOrigins")
+SUPERUSERS = "_superusers"
+
+
+def system_collections() -> list[Collection]:
+    data = json.loads(resources.files("baas.schema").joinpath("system_collections.json").read_text())
+    stamp = now_text()
+    collections = []
+    for item in data:
+        collection = Collection.from_json(item)
+        collection.created = collection.updated = stamp
+        collections.append(collection)
+    return collections
+
+
+def install(connection: Connection, dialect: Dialect) -> None:
+    for collection in system_collections():
+        connection.execute(insert(collections_table).values(**collection.to_row()))
+        ddl.create(connection, dialect, collection)
+    bump_schema_version(connection)
+
+
+def uninstall(connection: Connection) -> None:
+    for collection in reversed(system_collections()):
+        ddl.drop(connection, collection)
+        connection.execute(delete(collections_table).where(collections_table.c.id == collection.id))
+    bump_schema_version(connection)
