@@ -6,14 +6,18 @@ Flask, so the same object serves a request, a CLI command, a cron job or a test.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ..config import Config
 from ..db.database import Database
+from ..db.tables import SCHEMA_VERSION_KEY, params_table
 from ..hooks.manager import HookManager
 from .collections import CollectionsService
 from .records.defaults import RecordDefaults
 from .records.repository import RecordRepository
 from .records.service import RecordsService
 from .registry import CollectionRegistry
+from .settings import SETTINGS_KEY, SettingsService
 
 BUILTIN_RECORDS = "baas.records"
 
@@ -24,14 +28,24 @@ class App:
         self.db = database
         self.hooks = HookManager()
         self.collections = CollectionRegistry(database)
+        self.settings = SettingsService(self)
         self.collections_service = CollectionsService(self)
         self.records_repo = RecordRepository(self)
         self.records = RecordsService(self)
         self.hooks.register(RecordDefaults(self), BUILTIN_RECORDS)
 
     def refresh(self) -> None:
-        """Bring per-process caches up to date with the database (cheap when nothing changed)."""
-        self.collections.refresh()
+        """Bring per-process caches up to date with the database: one indexed read when nothing changed."""
+        with self.db.read() as connection:
+            versions = dict(
+                connection.execute(
+                    select(params_table.c.id, params_table.c.version).where(
+                        params_table.c.id.in_((SCHEMA_VERSION_KEY, SETTINGS_KEY))
+                    )
+                ).all()
+            )
+        self.collections.refresh(versions.get(SCHEMA_VERSION_KEY))
+        self.settings.refresh(versions.get(SETTINGS_KEY, 0))
 
     def close(self) -> None:
         self.db.dispose()

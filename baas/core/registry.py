@@ -25,12 +25,13 @@ class CollectionRegistry:
         self._by_name: dict[str, Collection] = {}
         self._lock = threading.Lock()
 
-    def refresh(self) -> None:
-        """Reload the definitions if another process changed them since the last look."""
+    def refresh(self, version: int | None = None) -> None:
+        """Reload the definitions unless `version` (read by the caller, or here) is the one cached."""
         with self._db.read() as connection:
-            version = connection.execute(
-                select(params_table.c.version).where(params_table.c.id == SCHEMA_VERSION_KEY)
-            ).scalar()
+            if version is None:
+                version = connection.execute(
+                    select(params_table.c.version).where(params_table.c.id == SCHEMA_VERSION_KEY)
+                ).scalar()
             if version == self._version and self._version is not None:
                 return
             rows = connection.execute(select(collections_table)).all()
