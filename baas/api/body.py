@@ -1,7 +1,11 @@
 """Request bodies for record writes: JSON, or multipart/form-data with PocketBase's conventions.
 
 In multipart bodies a repeated key is a list, plain values are strings (each field type coerces them),
-and a `@jsonPayload` part holds JSON merged over the form values.
+and a `@jsonPayload` part holds JSON merged over the form values. An empty body is `{}`; a body of any
+other content type is a 400 `Unsupported Content-Type.`, as in PocketBase.
+
+The body size is limited per collection the way PocketBase computes it: 32 MB plus, for every `json`,
+`editor` and `file` field, the most that field may hold. A larger body is a 413.
 """
 
 from __future__ import annotations
@@ -12,15 +16,58 @@ import orjson
 from flask import request
 
 from .. import errors
-from .util import json_body
+from ..schema.collection import Collection
 
 JSON_PAYLOAD = "@jsonPayload"
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+DEFAULT_MAX_BODY_SIZE = 32 << 20
+#: what a field of each type may add to the body limit when its `maxSize` is 0
+DEFAULT_FIELD_SIZES = {"json": 1 << 20, "editor": 5 << 20, "file": 5 << 20}
 
 
-def record_body() -> dict[str, Any]:
-    if request.mimetype == "multipart/form-data" or request.mimetype == "application/x-www-form-urlencoded":
+def record_body(collection: Collection) -> dict[str, Any]:
+    limit_body(max_body_size(collection))
+    if request.mimetype in FORM_TYPES:
         return _form_body()
-    return json_body()
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    if request.mimetype != "application/json":
+        raise errors.bad_request("Unsupported Content-Type.")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise errors.bad_request(cause=error) from error
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise errors.bad_request()
+    return data
+
+
+def max_body_size(collection: Collection) -> int:
+    """PocketBase's per-collection limit (view collections keep the default)."""
+    limit = DEFAULT_MAX_BODY_SIZE
+    if collection.is_view:
+        return limit
+    for field in collection.fields:
+        default = DEFAULT_FIELD_SIZES.get(field.type)
+        if default is None:
+            continue
+        size = field.options.get("maxSize") or 0
+        size = size if size > 0 else default
+        if field.type == "file":
+            size *= max(field.options.get("maxSelect") or 0, 1)
+        limit += size
+    return limit
+
+
+def limit_body(limit: int) -> None:
+    """413 for a declared Content-Length over `limit`; reading stops at the limit for undeclared ones."""
+    if request.content_length is not None and request.content_length > limit:
+        raise errors.ApiError(413, "Request entity too large.")
+    request.max_content_length = limit
+    request.max_form_memory_size = limit  # a large @jsonPayload part is fine up to the body limit
 
 
 def _form_body() -> dict[str, Any]:

@@ -46,14 +46,14 @@ def view_record(collection: str, record_id: str):
 @bp.post("/api/collections/<collection>/records")
 def create_record(collection: str):
     found = collection_or_404(collection, "Missing or invalid collection context.")
-    record = core().records.create(found, ctx(), record_body())
+    record = core().records.create(found, ctx(), record_body(found))
     return json_response(render_after_write(record))
 
 
 @bp.patch("/api/collections/<collection>/records/<record_id>")
 def update_record(collection: str, record_id: str):
     found = collection_or_404(collection, "Missing or invalid collection context.")
-    record = core().records.update(found, record_id, ctx(), record_body())
+    record = core().records.update(found, record_id, ctx(), record_body(found))
     return json_response(render_after_write(record))
 
 
