@@ -6,11 +6,9 @@ Flask, so the same object serves a request, a CLI command, a cron job or a test.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from ..config import Config
 from ..db.database import Database
-from ..db.tables import SCHEMA_VERSION_KEY, params_table
+from ..db.tables import SCHEMA_VERSION_KEY
 from ..hooks.manager import HookManager
 from .collections import CollectionsService
 from .records.defaults import RecordDefaults
@@ -20,6 +18,8 @@ from .registry import CollectionRegistry
 from .settings import SETTINGS_KEY, SettingsService
 
 BUILTIN_RECORDS = "baas.records"
+#: runs before every request, so it skips SQLAlchemy's statement machinery (no values: nothing to bind)
+_VERSIONS_SQL = f"SELECT id, version FROM _params WHERE id IN ('{SCHEMA_VERSION_KEY}', '{SETTINGS_KEY}')"
 
 
 class App:
@@ -37,13 +37,7 @@ class App:
     def refresh(self) -> None:
         """Bring per-process caches up to date with the database: one indexed read when nothing changed."""
         with self.db.read() as connection:
-            versions = dict(
-                connection.execute(
-                    select(params_table.c.id, params_table.c.version).where(
-                        params_table.c.id.in_((SCHEMA_VERSION_KEY, SETTINGS_KEY))
-                    )
-                ).all()
-            )
+            versions = dict(connection.exec_driver_sql(_VERSIONS_SQL).fetchall())
         self.collections.refresh(versions.get(SCHEMA_VERSION_KEY))
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
 

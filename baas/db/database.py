@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from contextlib import contextmanager
+import math
+import sqlite3
+import threading
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -66,6 +69,16 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        # the filter language's geoDistance() needs SQLite's math functions; a SQLite built without
+        # SQLITE_ENABLE_MATH_FUNCTIONS gets NULL-safe Python ones instead
+        try:
+            cursor.execute("SELECT sin(0), cos(0), asin(0), sqrt(0), radians(0)")
+        except sqlite3.OperationalError:
+            for name in ("sin", "cos", "asin", "sqrt", "radians"):
+                function = getattr(math, name)
+                dbapi_connection.create_function(
+                    name, 1, lambda x, f=function: None if x is None else f(x), deterministic=True
+                )
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -104,6 +117,9 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect: Dialect = dialect_for(engine.dialect.name)
+        # SQLite has one writer at a time: queue this process's writers here (cooperatively under gevent,
+        # whose monkey-patching makes this lock a greenlet lock) rather than in SQLite's sleeping busy handler
+        self._write_lock = threading.Lock() if self.dialect.name == "sqlite" else nullcontext()
 
     @property
     def current(self) -> Transaction | None:
@@ -116,7 +132,8 @@ class Database:
         if outer is not None:
             yield outer
             return
-        with self.engine.connect().execution_options(baas_write=True) as connection:
+        failure: BaseException | None = None
+        with self._write_lock, self.engine.connect().execution_options(baas_write=True) as connection:
             tx = Transaction(connection)
             token = _current.set(tx)
             try:
@@ -125,10 +142,13 @@ class Database:
                 connection.commit()
             except BaseException as error:
                 connection.rollback()
+                failure = error
+            finally:
                 _current.reset(token)
-                tx._run(tx._on_rollback, error)
-                raise
-            _current.reset(token)
+        # callbacks run after the lock and the connection are released: they may open new transactions
+        if failure is not None:
+            tx._run(tx._on_rollback, failure)
+            raise failure
         tx._run(tx._on_commit)
 
     @contextmanager
