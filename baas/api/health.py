@@ -1,14 +1,35 @@
-"""`GET /api/health`."""
+"""`GET /api/health`: 200 while the database answers, 503 when it does not."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
 
-from .util import json_response
+from flask import Blueprint, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from .request_log import client_ip
+from .util import core, ctx, json_response
+
+#: headers that suggest a proxy in front, reported so an admin can configure trustedProxy
+PROXY_HEADERS = ("CF-Connecting-IP", "Fly-Client-IP", "X-Real-IP", "X-Forwarded-For")
 
 bp = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.route("/api/health", methods=["GET", "HEAD"])
 def health():
-    return json_response({"message": "API is healthy.", "code": 200, "data": {}})
+    try:
+        with core().db.read() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError:
+        log.exception("health check: the database does not answer")
+        return json_response({"message": "The database is unavailable.", "code": 503, "data": {}}, 503)
+    data = {}
+    if ctx().is_superuser:
+        proxy = core().settings.get()["trustedProxy"]
+        data = {
+            "realIP": client_ip(proxy.get("headers") or [], bool(proxy.get("useLeftmostIP"))),
+            "possibleProxyHeader": next((h for h in PROXY_HEADERS if request.headers.get(h)), ""),
+        }
+    return json_response({"message": "API is healthy.", "code": 200, "data": data})

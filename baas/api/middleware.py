@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .. import errors
 from ..core.auth import record_from_token
 from ..core.context import RequestContext
+from . import request_log
 from .util import core, json_response
 
 log = logging.getLogger("baas.api")
@@ -42,9 +44,14 @@ def normalized_headers() -> dict[str, str]:
 
 def load_request_context() -> None:
     app = core()
-    app.refresh()
-    token = token_from_header(request.headers.get("Authorization", ""))
-    auth = record_from_token(app, token) if token else None
+    try:
+        app.refresh()
+        token = token_from_header(request.headers.get("Authorization", ""))
+        auth = record_from_token(app, token) if token else None
+    except SQLAlchemyError:
+        if request.path != "/api/health":  # the health check reports the outage itself
+            raise
+        auth = None
     g.baas_ctx = RequestContext(
         auth=auth,
         method=request.method,
@@ -60,6 +67,7 @@ def add_security_headers(response):
 
 
 def render_api_error(error: errors.ApiError):
+    g.baas_error = error
     if error.cause is not None and error.status >= 500:
         log.error("request failed: %s", error.cause, exc_info=error.cause)
     return json_response(error.to_json(), error.status)
@@ -70,6 +78,7 @@ def render_http_exception(error: HTTPException):
         return error
     status = error.code or 500
     message = _HTTP_MESSAGES.get(status, error.description or error.name)
+    g.baas_error = errors.ApiError(status, message)
     return json_response({"status": 404 if status == 405 else status, "message": message, "data": {}}, 404 if status == 405 else status)
 
 
@@ -77,12 +86,15 @@ def render_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return render_http_exception(error)
     log.exception("unexpected error on %s %s", request.method, request.path)
+    g.baas_error = errors.ApiError(500, f"{type(error).__name__}: {error}")  # for the request log only
     return json_response({"status": 500, "message": "Something went wrong while processing your request.", "data": {}}, 500)
 
 
 def install(flask_app: Flask) -> None:
+    flask_app.before_request(request_log.start)
     flask_app.before_request(load_request_context)
     flask_app.after_request(add_security_headers)
+    flask_app.after_request(request_log.record)
     flask_app.register_error_handler(errors.ApiError, render_api_error)
     flask_app.register_error_handler(HTTPException, render_http_exception)
     flask_app.register_error_handler(Exception, render_unexpected)

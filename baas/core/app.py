@@ -11,6 +11,7 @@ from ..db.database import Database
 from ..db.tables import SCHEMA_VERSION_KEY
 from ..hooks.manager import HookManager
 from .collections import CollectionsService
+from .logs import LogsService
 from .records.defaults import RecordDefaults
 from .records.repository import RecordRepository
 from .records.service import RecordsService
@@ -33,6 +34,7 @@ class App:
         self.records_repo = RecordRepository(self)
         self.records = RecordsService(self)
         self.hooks.register(RecordDefaults(self), BUILTIN_RECORDS)
+        self.logs = LogsService(self)
 
     def refresh(self) -> None:
         """Bring per-process caches up to date with the database: one indexed read when nothing changed."""
@@ -42,4 +44,5 @@ class App:
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
 
     def close(self) -> None:
+        self.logs.close()
         self.db.dispose()

@@ -133,7 +133,7 @@ class RecordsService:
                 request=ctx.request_data(), client=not ctx.is_superuser,
             )
         except FilterForbidden as error:
-            raise errors.forbidden("Only superusers can filter by @request.") from error
+            raise errors.forbidden(str(error)) from error
         except FilterError as error:
             raise errors.bad_request(cause=error) from error
 
