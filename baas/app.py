@@ -42,4 +42,8 @@ def create_app(config: Config | None = None, *, run_migrations: bool = True, **o
     from .api import register_api
 
     register_api(flask_app)
+
+    from .admin_ui import init_console  # the console at /_/ (admin_ui/); CSRF applies to it alone
+
+    init_console(flask_app)
     return flask_app

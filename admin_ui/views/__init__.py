@@ -1,0 +1,1 @@
+"""One module per console screen; each exposes `register(bp)` with its URL table at the top."""
