@@ -11,6 +11,7 @@ app (`api`, module scope) and every test works on records it creates itself; onl
     Api.record(collection, body, headers=su)    create a record, asserting 200 -> its JSON
     Api.user(email, password=PASSWORD, **extra) a `users` record (created by a superuser)
     Api.login(email, password=PASSWORD)         {"Authorization": token} of a `users` record
+    Api.cheap_passwords(collection)             bcrypt cost 4 for an auth collection (done for `users`)
     assert_error(response, status, message, data={})
 """
 
@@ -86,6 +87,13 @@ class Api:
         assert response.status_code == 200, response.get_json()
         return {"Authorization": response.get_json()["token"]}
 
+    def cheap_passwords(self, collection: str = "users") -> None:
+        """bcrypt cost 4 instead of 10 for `collection`: a test signs in dozens of times."""
+        definition = self.client.get(f"/api/collections/{collection}", headers=self.su).get_json()
+        fields = [{**field, "cost": 4} if field["type"] == "password" else field for field in definition["fields"]]
+        response = self.client.patch(f"/api/collections/{collection}", json={"fields": fields}, headers=self.su)
+        assert response.status_code == 200, response.get_json()
+
     def settings(self, patch: dict[str, Any]) -> dict[str, Any]:
         response = self.client.patch("/api/settings", json=patch, headers=self.su)
         assert response.status_code == 200, response.get_json()
@@ -104,6 +112,7 @@ def api(databases, tmp_path_factory):
     made = Api(flask_app)
     superusers.upsert(made.core, SU_EMAIL, SU_PASSWORD)
     made.su = made.login(SU_EMAIL, SU_PASSWORD, collection="_superusers")
+    made.cheap_passwords("users")
     yield made
     made.core.close()
     databases.release(url)

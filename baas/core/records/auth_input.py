@@ -22,7 +22,7 @@ BAD_OLD_PASSWORD = FieldError("validation_invalid_old_password", "Missing or inv
 
 
 def check_create(record: Record, body: dict[str, Any], ctx: "RequestContext", message: str) -> None:
-    problems = _password_confirmation(body, required=True)
+    problems = _password_confirmation(body, is_new=True)
     if not ctx.is_superuser and record.get("verified"):
         problems["verified"] = MISMATCH
     if problems:
@@ -32,13 +32,13 @@ def check_create(record: Record, body: dict[str, Any], ctx: "RequestContext", me
 def check_update(
     record: Record, original: dict[str, Any], body: dict[str, Any], ctx: "RequestContext", *, manager: bool, message: str
 ) -> None:
-    problems = _password_confirmation(body, required=False)
+    problems = _password_confirmation(body, is_new=False)
     if not manager:
         if record.get("verified") != original.get("verified"):
             problems["verified"] = MISMATCH
         if record.get("email") != original.get("email"):
             problems["email"] = MISMATCH
-        if _given(body.get("password")):
+        if _given(body.get("password")) or _given(body.get("passwordConfirm")):
             old = body.get("oldPassword")
             stored = original.get("password")
             if not _given(old) or stored is None or not stored.matches(str(old)):
@@ -47,16 +47,17 @@ def check_update(
         raise errors.bad_request(message, problems)
 
 
-def _password_confirmation(body: dict[str, Any], *, required: bool) -> dict[str, FieldError]:
-    password, confirm = body.get("password"), body.get("passwordConfirm")
+def _password_confirmation(body: dict[str, Any], *, is_new: bool) -> dict[str, FieldError]:
+    """PocketBase's rules: sending any of password, passwordConfirm and oldPassword (or creating) starts a
+    password change, which needs both a password and a matching confirmation."""
+    password, confirm, old = (_given(body.get(key)) for key in ("password", "passwordConfirm", "oldPassword"))
     problems: dict[str, FieldError] = {}
-    if required and not _given(password):
+    if (is_new or confirm or old) and not password:
         problems["password"] = REQUIRED
-    if _given(password) or required:
-        if not _given(confirm):
-            problems["passwordConfirm"] = REQUIRED
-        elif str(confirm) != str(password):
-            problems["passwordConfirm"] = MISMATCH
+    if (is_new or password or old) and not confirm:
+        problems["passwordConfirm"] = REQUIRED
+    elif confirm and str(body.get("passwordConfirm")) != str(body.get("password") or ""):
+        problems["passwordConfirm"] = MISMATCH
     return problems
 
 
