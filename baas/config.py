@@ -19,7 +19,7 @@ DEFAULT_HTTP = "127.0.0.1:8090"
 class Config:
     data_dir: Path
     database_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     redis_url: str | None = None
     http: str = DEFAULT_HTTP
     dev: bool = False
