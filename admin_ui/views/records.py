@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 
-from baas.core.records.listing import ListQuery
+from baas.core.records.listing import ListQuery, ListResult
 from baas.core.records.record import Record
 from baas.core.records.serialize import to_api
 from baas.errors import ApiError
@@ -47,11 +47,11 @@ def register(bp: Blueprint) -> None:
 
 # ---- list -------------------------------------------------------------------------------------------
 def list_columns(collection: Collection) -> list[Field]:
-    """id, the presentable fields (or the first ones), then created/updated: Django's `list_display`."""
+    """id, the presentable fields, the next ones, then created/updated: Django's `list_display`."""
     skip = {"password", "tokenKey"}
     fields = [f for f in collection.fields if f.name not in skip and f.type != "password"]
     others = [f for f in fields if f.name not in ("id", "created", "updated")]
-    chosen = [f for f in others if f.presentable] or others
+    chosen = [f for f in others if f.presentable] + [f for f in others if not f.presentable]
     columns = [f for f in fields if f.name == "id"] + chosen[: MAX_COLUMNS - 1]
     columns += [f for f in fields if f.name in ("created", "updated") and f not in columns]
     return columns
@@ -65,12 +65,11 @@ def records(name: str):
     except ApiError:
         query = ListQuery()
     filter_error = ""
-    result = None
     try:
         result = core().records.list(collection, console_ctx(), query)
     except ApiError as error:
         filter_error = _filter_message(error)
-        result = core().records.list(collection, console_ctx(), ListQuery(page=1, per_page=query.per_page))
+        result = ListResult(page=1, per_page=query.per_page, total_items=0)
     ctx = console_ctx()
     rows = [(record, to_api(record, ctx)) for record in result.items]
     return render(
