@@ -11,6 +11,7 @@ from ..db.database import Database
 from ..db.tables import SCHEMA_VERSION_KEY
 from ..hooks.manager import HookManager
 from .collections import CollectionsService
+from .files import FilesService
 from .logs import LogsService
 from .records.defaults import RecordDefaults
 from .records.repository import RecordRepository
@@ -35,6 +36,7 @@ class App:
         self.records = RecordsService(self)
         self.hooks.register(RecordDefaults(self), BUILTIN_RECORDS)
         self.logs = LogsService(self)
+        self.files = FilesService(self)
 
     def refresh(self) -> None:
         """Bring per-process caches up to date with the database: one indexed read when nothing changed."""
