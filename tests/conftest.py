@@ -30,6 +30,8 @@ from support.ci import IN_CI, hermetic_environ, require_chromium, require_node, 
 from support.databases import PostgresDatabases, SqliteDatabases  # noqa: E402
 from support.server import LiveServer  # noqa: E402
 
+pytest_plugins = ("support.s3",)  # s3_server / s3_settings: moto's S3 server on loopback
+
 SUPERUSER_EMAIL = "admin@example.com"
 SUPERUSER_PASSWORD = "Passw0rd!23"
 
