@@ -6,16 +6,30 @@ are converted (`"a"` <-> `["a"]`, multiple -> single keeps the last item). SQLit
 type, so there the table is rebuilt (copy, drop, rename); PostgreSQL uses `ALTER COLUMN ... USING`.
 Callers run these inside one transaction (DDL is transactional on both databases), so a failing change
 leaves nothing half-applied.
+
+Views (of view collections) may read a table or another view. Renames keep them working (SQLite rewrites
+their SQL, PostgreSQL tracks objects, not names); a change that needs a column's type changed, or a view
+re-created, takes the dependent views out first and puts them back from the database's own definition
+afterwards, so a dependent view that no longer fits makes the whole change fail. `dependent_views` tells
+the service which views would break if a table went away.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import re
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import Connection, text
 
 from ..db.dialect import Dialect
 from .collection import Collection
 from .fields import Field
 from .indexes import parse_index
+from .views import check_view_query
+
+_SQL_STRINGS = re.compile(r"'(?:[^']|'')*'")
+_SQL_IDENTIFIERS = re.compile(r"`([^`]+)`|\"([^\"]+)\"|\[([^\]]+)\]|(\w+)")
 
 
 def quote(connection: Connection, identifier: str) -> str:
@@ -24,7 +38,8 @@ def quote(connection: Connection, identifier: str) -> str:
 
 def create(connection: Connection, dialect: Dialect, collection: Collection) -> None:
     if collection.is_view:
-        connection.exec_driver_sql(f"CREATE VIEW {quote(connection, collection.name)} AS {collection.view_query}")
+        query = check_view_query(collection.view_query)
+        connection.exec_driver_sql(f"CREATE VIEW {quote(connection, collection.name)} AS {query}")
         return
     columns = ", ".join(f"{quote(connection, f.name)} {f.column_ddl(dialect)}" for f in collection.fields)
     connection.exec_driver_sql(f"CREATE TABLE {quote(connection, collection.name)} ({columns})")
@@ -43,22 +58,26 @@ def truncate(connection: Connection, collection: Collection) -> None:
 def update(connection: Connection, dialect: Dialect, old: Collection, new: Collection) -> None:
     """Change `old`'s table into `new`'s."""
     if old.is_view or new.is_view:
-        drop(connection, old)
-        create(connection, dialect, new)
+        with _views_detached(connection, old.name):
+            drop(connection, old)
+            create(connection, dialect, new)
         return
     _drop_indexes(connection, dialect, old)
     if old.name != new.name:
-        connection.exec_driver_sql(f"ALTER TABLE {quote(connection, old.name)} RENAME TO {quote(connection, new.name)}")
+        _rename_table(connection, old.name, new.name)
     old_by_id = {field.id: field for field in old.fields}
     changed = [f for f in new.fields if f.id in old_by_id and f.column_ddl(dialect) != old_by_id[f.id].column_ddl(dialect)]
+    _alter_columns(connection, dialect, new, old_by_id)
     if changed and dialect.name == "sqlite":
         _rebuild_sqlite(connection, dialect, new, old_by_id)
-    else:
-        _alter_columns(connection, dialect, new, old_by_id, changed)
+    elif changed:
+        with _views_detached(connection, new.name):
+            _alter_types(connection, dialect, new, old_by_id, changed)
     _create_indexes(connection, dialect, new)
 
 
-def _alter_columns(connection, dialect, new: Collection, old_by_id: dict[str, Field], changed: list[Field]) -> None:
+def _alter_columns(connection, dialect, new: Collection, old_by_id: dict[str, Field]) -> None:
+    """Drop, rename and add columns; a column whose type changes keeps its old type here."""
     table = quote(connection, new.name)
     new_ids = {field.id for field in new.fields}
     for field in old_by_id.values():
@@ -75,7 +94,14 @@ def _alter_columns(connection, dialect, new: Collection, old_by_id: dict[str, Fi
         connection.exec_driver_sql(
             f"ALTER TABLE {table} RENAME COLUMN {quote(connection, '_baas_tmp_' + field.id)} TO {quote(connection, field.name)}"
         )
-    for field in changed:  # PostgreSQL only; SQLite rebuilds instead
+    for field in new.fields:
+        if field.id not in old_by_id:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {quote(connection, field.name)} {field.column_ddl(dialect)}")
+
+
+def _alter_types(connection, dialect, new: Collection, old_by_id: dict[str, Field], changed: list[Field]) -> None:
+    table = quote(connection, new.name)
+    for field in changed:
         column = quote(connection, field.name)
         conversion = _conversion(dialect, old_by_id[field.id], field, column)
         connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
@@ -85,27 +111,37 @@ def _alter_columns(connection, dialect, new: Collection, old_by_id: dict[str, Fi
         default = _default_only(field.column_ddl(dialect))
         if default:
             connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {default}")
-    for field in new.fields:
-        if field.id not in old_by_id:
-            connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {quote(connection, field.name)} {field.column_ddl(dialect)}")
 
 
 def _rebuild_sqlite(connection, dialect, new: Collection, old_by_id: dict[str, Field]) -> None:
+    """SQLite cannot change a column's type: copy the rows into a new table (columns already renamed)."""
     temp = Collection(id=new.id, name=f"_baas_rebuild_{new.name}", type=new.type, fields=new.fields)
     create(connection, dialect, temp)
     targets, sources = [], []
     for field in new.fields:
-        old = old_by_id.get(field.id)
-        if old is None:
-            continue
+        old = old_by_id.get(field.id, field)
         targets.append(quote(connection, field.name))
-        sources.append(_conversion(dialect, old, field, quote(connection, old.name)))
+        sources.append(_conversion(dialect, old, field, quote(connection, field.name)))
     connection.exec_driver_sql(
         f"INSERT INTO {quote(connection, temp.name)} ({', '.join(targets)}) "
         f"SELECT {', '.join(sources)} FROM {quote(connection, new.name)}"
     )
     connection.exec_driver_sql(f"DROP TABLE {quote(connection, new.name)}")
-    connection.exec_driver_sql(f"ALTER TABLE {quote(connection, temp.name)} RENAME TO {quote(connection, new.name)}")
+    # legacy mode: the rename neither checks nor rewrites the views that read the table by its name
+    connection.exec_driver_sql("PRAGMA legacy_alter_table = ON")
+    try:
+        connection.exec_driver_sql(f"ALTER TABLE {quote(connection, temp.name)} RENAME TO {quote(connection, new.name)}")
+    finally:
+        connection.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
+
+
+def _rename_table(connection: Connection, old: str, new: str) -> None:
+    """Table names are case-insensitive on SQLite: a change of case alone goes through a temporary name."""
+    steps = [old, new]
+    if old.lower() == new.lower():
+        steps = [old, f"_baas_rename_{new}", new]
+    for source, target in zip(steps, steps[1:]):
+        connection.exec_driver_sql(f"ALTER TABLE {quote(connection, source)} RENAME TO {quote(connection, target)}")
 
 
 def _conversion(dialect: Dialect, old: Field, new: Field, column: str) -> str:
@@ -143,3 +179,56 @@ def _drop_indexes(connection, dialect: Dialect, collection: Collection) -> None:
     for sql in collection.indexes:
         index = parse_index(sql, names)
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(connection, index.name)}")
+
+
+# ---- views that read a table ---------------------------------------------------------------------------
+def dependent_views(connection: Connection, name: str) -> list[str]:
+    """Names of the views that read table (or view) `name` directly."""
+    return [view for view, _sql in _direct_dependents(connection, name)]
+
+
+def _direct_dependents(connection: Connection, name: str) -> list[tuple[str, str]]:
+    """(view name, statement re-creating it) of each view reading `name`."""
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(
+            text(
+                "SELECT DISTINCT dependent.relname, pg_get_viewdef(dependent.oid) "
+                "FROM pg_depend d "
+                "JOIN pg_rewrite r ON r.oid = d.objid "
+                "JOIN pg_class dependent ON dependent.oid = r.ev_class "
+                "JOIN pg_class source ON source.oid = d.refobjid "
+                "WHERE source.relname = :name AND dependent.oid <> source.oid "
+                "AND source.relnamespace = to_regnamespace(current_schema())::oid"
+            ),
+            {"name": name},
+        ).all()
+        return sorted((view, f"CREATE VIEW {quote(connection, view)} AS {definition}") for view, definition in rows)
+    rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'view'").all()
+    wanted = name.lower()
+    return sorted(
+        (view, sql) for view, sql in rows if view.lower() != wanted and wanted in _identifiers(sql.split(" AS ", 1)[-1])
+    )
+
+
+def _identifiers(sql: str) -> set[str]:
+    """Every identifier (quoted or not) of a statement, lower-cased, string literals left out."""
+    return {next(group for group in match.groups() if group).lower() for match in _SQL_IDENTIFIERS.finditer(_SQL_STRINGS.sub("", sql))}
+
+
+@contextmanager
+def _views_detached(connection: Connection, name: str) -> Iterator[None]:
+    """Drop the views reading `name` (transitively), run the block, then re-create them as they were."""
+    ordered: list[tuple[str, str]] = []
+
+    def collect(source: str) -> None:
+        for view, sql in _direct_dependents(connection, source):
+            if all(view != seen for seen, _sql in ordered):
+                collect(view)
+                ordered.append((view, sql))
+
+    collect(name)
+    for view, _sql in ordered:  # dependents of a view come before it here
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {quote(connection, view)}")
+    yield
+    for view, sql in reversed(ordered):
+        connection.exec_driver_sql(sql)
