@@ -25,8 +25,9 @@ DEFAULT_MAX_BODY_SIZE = 32 << 20
 DEFAULT_FIELD_SIZES = {"json": 1 << 20, "editor": 5 << 20, "file": 5 << 20}
 
 
-def record_body(collection: Collection) -> dict[str, Any]:
-    limit_body(max_body_size(collection))
+def record_body(collection: Collection | None = None) -> dict[str, Any]:
+    """The body as a dict; `collection` sets the size limit (PocketBase's default 32 MB without one)."""
+    limit_body(max_body_size(collection) if collection is not None else DEFAULT_MAX_BODY_SIZE)
     if request.mimetype in FORM_TYPES:
         return _form_body()
     raw = request.get_data(cache=True)

@@ -102,6 +102,8 @@ class RecordDefaults:
     @hookimpl(trylast=True)
     def baas_record_update_request(self, event: RecordRequestEvent) -> Record:
         collection, ctx = event.collection, event.ctx
+        if not ctx.is_superuser and collection.rules.get("updateRule") is None:
+            raise errors.superusers_only()  # before the lookup, as PocketBase: a locked rule is 403 for any id
         record = self.repo.find(collection, event.record_id)
         if record is None:
             raise errors.not_found()
@@ -109,8 +111,6 @@ class RecordDefaults:
         resolved = apply_body(record, event.body, ctx)
         if not ctx.is_superuser:
             condition = rule_condition(self.app, collection, "updateRule", ctx, body=resolved, original=original)
-            if condition is LOCKED:
-                raise errors.superusers_only()
             if condition is not None and not self.repo.matches(collection, event.record_id, condition):
                 raise errors.not_found()
         if collection.is_auth:
