@@ -6,11 +6,16 @@ Flask, so the same object serves a request, a CLI command, a cron job or a test.
 
 from __future__ import annotations
 
+import logging
+
 from ..config import Config
 from ..db.database import Database
 from ..db.tables import SCHEMA_VERSION_KEY
 from ..hooks.manager import HookManager
+from .collection_defaults import CollectionDefaults
+from .backups import BackupsService
 from .collections import CollectionsService
+from .cron import Cron
 from .files import FilesService
 from .logs import LogsService
 from .records.defaults import RecordDefaults
@@ -19,7 +24,11 @@ from .records.service import RecordsService
 from .registry import CollectionRegistry
 from .settings import SETTINGS_KEY, SettingsService
 
+log = logging.getLogger(__name__)
+
 BUILTIN_RECORDS = "baas.records"
+BUILTIN_COLLECTIONS = "baas.collections"
+BUILTIN_SETTINGS = "baas.settings"
 #: runs before every request, so it skips SQLAlchemy's statement machinery (no values: nothing to bind)
 _VERSIONS_SQL = f"SELECT id, version FROM _params WHERE id IN ('{SCHEMA_VERSION_KEY}', '{SETTINGS_KEY}')"
 
@@ -34,9 +43,14 @@ class App:
         self.collections_service = CollectionsService(self)
         self.records_repo = RecordRepository(self)
         self.records = RecordsService(self)
+        self.cron = Cron(self)
         self.hooks.register(RecordDefaults(self), BUILTIN_RECORDS)
+        self.hooks.register(CollectionDefaults(self), BUILTIN_COLLECTIONS)
+        self.hooks.register(self.settings, BUILTIN_SETTINGS)
         self.logs = LogsService(self)
         self.files = FilesService(self)
+        self.backups = BackupsService(self)
+        self._closed = False
 
     def refresh(self) -> None:
         """Bring per-process caches up to date with the database: one indexed read when nothing changed."""
@@ -46,5 +60,14 @@ class App:
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
 
     def close(self) -> None:
+        """Fire `baas_terminate`, stop the cron scheduler, then close the services and the database (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.hooks.hook.baas_terminate(app=self)
+        except Exception:
+            log.exception("a baas_terminate hook failed")
+        self.cron.stop()
         self.logs.close()
         self.db.dispose()
