@@ -181,7 +181,7 @@ class PostgresDialect(Dialect):
         # jsonb::text writes `["a", "b"]`; arrays (the multi select/relation/file values) are rebuilt
         # without the spaces so `tags = '["a","b"]'` and `tags ~ '"a","b"'` behave as on SQLite.
         value = type_coerce(expr, JSONB)
-        items = func.jsonb_array_elements(value).table_valued("value", with_ordinality="n")
+        items = func.jsonb_array_elements(value).table_valued("value", with_ordinality="n").render_derived()
         joined = func.string_agg(cast(items.c.value, Text), aggregate_order_by(literal_column("','"), items.c.n))
         compact = select(literal_column("'['").op("||")(func.coalesce(joined, "")).op("||")(literal_column("']'")))
         return case((func.jsonb_typeof(value) == "array", compact.scalar_subquery()), else_=value.cast(Text))
@@ -208,12 +208,17 @@ class PostgresDialect(Dialect):
             value = func.jsonb_extract_path(value, *path, type_=JSONB)
         return func.nullif(value, literal_column("'null'::jsonb"), type_=JSONB)
 
-    def json_number(self, expr) -> ColumnElement:
-        """A JSONB scalar as float8 (booleans as 1/0, as SQLite's json_extract gives them); else NULL."""
+    def json_number(self, expr, text_above: bool = False) -> ColumnElement:
+        """A JSONB scalar as float8 (booleans as 1/0, as SQLite's json_extract gives them).
+
+        Other values are NULL, or with `text_above` +Infinity: SQLite orders every text value after
+        every number, so `meta > 3` holds for a string or object `meta`.
+        """
         kind = func.jsonb_typeof(expr)
         return case(
             (kind == "number", cast(self.json_scalar_text(expr), Float)),
             (kind == "boolean", case((self.json_scalar_text(expr) == "true", 1.0), else_=0.0)),
+            else_=case((expr.is_not(None), literal_column("'Infinity'::float8"))) if text_above else None,
         )
 
     def json_text(self, expr) -> ColumnElement:
@@ -221,8 +226,11 @@ class PostgresDialect(Dialect):
         return case((func.jsonb_typeof(expr).in_(["string", "object", "array"]), self.json_scalar_text(expr)))
 
     def json_scalar_text(self, expr) -> ColumnElement:
-        """Any JSONB value as text: strings unquoted, `5`, `true`, containers as JSON (`#>> '{}'`)."""
-        return type_coerce(expr, JSONB).op("#>>")(literal_column("'{}'")).self_group()
+        """Any JSONB value as text: strings unquoted, `5`, `true`, arrays as compact JSON."""
+        return case(
+            (func.jsonb_typeof(expr) == "array", self.json_as_text(expr)),
+            else_=type_coerce(expr, JSONB).op("#>>")(literal_column("'{}'")).self_group(),
+        )
 
     def text_as_json_array(self, expr):
         return case((expr == "", literal_column("'[]'::jsonb")), else_=func.jsonb_build_array(expr))

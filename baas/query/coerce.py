@@ -30,7 +30,7 @@ def unify(a: Operand, b: Operand, dialect) -> tuple[ColumnElement, ColumnElement
         flipped = b.kind == "json"
         json, other = (b, a) if flipped else (a, b)
         if other.kind in ("number", "bool"):
-            pair = (dialect.json_number(json.expr), as_number(other, dialect), "number")
+            pair = (dialect.json_number(json.expr, text_above=True), as_number(other, dialect), "number")
         else:
             pair = (dialect.json_text(json.expr), other.expr, "text")
         return (pair[1], pair[0], pair[2]) if flipped else pair

@@ -171,7 +171,7 @@ class _Compiler:
     def expr(self, node: Expr, scope: Scope) -> ColumnElement[bool]:
         if isinstance(node, Logical):
             items = [self.expr(item, scope) for item in node.items]
-            return and_(*items).self_group() if node.op == "&&" else or_(*items).self_group()
+            return and_(*items) if node.op == "&&" else or_(*items)
         return self.comparison(node, scope)
 
     def comparison(self, node: Comparison, scope: Scope) -> ColumnElement[bool]:
@@ -183,7 +183,7 @@ class _Compiler:
         for operand in (left, right):
             if operand.after is not None:
                 condition = operand.after(condition)
-        return condition.self_group()
+        return condition
 
     def all_match(self, node: Comparison, left: Operand, right: Operand) -> ColumnElement[bool]:
         """`NOT EXISTS` a value of the multi-valued side(s) for which the comparison fails.
@@ -192,15 +192,15 @@ class _Compiler:
         multi-valued sides every pair must match. A NULL value (a dangling id) fails every operator
         but `=`, as in PocketBase.
         """
-        iso = Scope(self.ctx)
+        iso = Scope(self.ctx, isolated=True)
         nulls = []
         if left.multi:
             left = self.operand(node.left, iso, "left")
             nulls.append(left.expr)
         if right.multi:
-            other = Scope(self.ctx)
+            other = Scope(self.ctx, isolated=True)
             right = self.operand(node.right, other, "right")
-            iso.joins.update({("right", key): join for key, join in other.joins.items()})
+            iso.joins.update({"right" + key: join for key, join in other.joins.items()})
             nulls.append(right.expr)
         failed = not_(self.build(left, node.base_op, right))
         if node.base_op != "=":

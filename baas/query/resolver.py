@@ -10,7 +10,7 @@ evaluates a whole filter inside one `EXISTS (SELECT 1 FROM <joins> WHERE ...)` c
 record's row, so the joins never multiply the caller's rows, and two comparisons through the same path
 (`@collection.members.user ?= @request.auth.id && @collection.members.project ?= id`) talk about the
 same joined row, as in PocketBase. The "all values match" half of a plain operator on a multi-valued
-path resolves the identifier again in an isolated scope (see `compiler._all_match`).
+path resolves the identifier again in an isolated scope (see `compiler._Compiler.all_match`).
 """
 
 from __future__ import annotations
@@ -109,13 +109,16 @@ class Scope:
 
     ctx: Context
     guarded: bool = False  # AND the listRule of every joined collection (a client filter's main scope)
-    joins: dict[str, tuple[FromClause, ColumnElement]] = field(default_factory=dict)
+    isolated: bool = False  # the "all values" scope: an empty set of values has no row at all
+    joins: dict[str, tuple[FromClause, ColumnElement, bool]] = field(default_factory=dict)
     guards: list[ColumnElement] = field(default_factory=list)
 
-    def join(self, key: str, target: FromClause, on: ColumnElement, collection: "Collection | None" = None) -> FromClause:
+    def join(self, key: str, target: FromClause, on: ColumnElement, collection: "Collection | None" = None, *,
+             expands: bool = False) -> FromClause:
+        """Join `target` once per `key`; `expands` marks joins yielding any number of rows per row."""
         if key in self.joins:
             return self.joins[key][0]
-        self.joins[key] = (target, on)
+        self.joins[key] = (target, on, expands)
         if collection is not None and self.guarded:
             rule = self.ctx.list_rule(collection, target)
             if rule is not None:
@@ -123,10 +126,16 @@ class Scope:
         return target
 
     def from_clause(self) -> FromClause:
-        """A one-row base LEFT JOINed with every join: an empty relation still yields one (NULL) row."""
+        """A one-row base joined with every join.
+
+        Joins are LEFT JOINs, so an empty relation still yields one row of NULLs (PocketBase's
+        "any row" half: `rel.name = ''` is true for no relations). In an isolated scope the joins
+        that expand are inner joins: no values means no rows, so "all values match" holds vacuously,
+        while a dangling id still gives a NULL row that fails the comparison.
+        """
         chain: FromClause = select(literal_column("1").label("one")).subquery()
-        for target, on in self.joins.values():
-            chain = chain.outerjoin(target, on)
+        for target, on, expands in self.joins.values():
+            chain = chain.join(target, on) if self.isolated and expands else chain.outerjoin(target, on)
         return chain
 
     def exists(self, where: ColumnElement) -> ColumnElement:
@@ -170,9 +179,7 @@ def _walk(collection, source: FromClause, parts: list[str], scope: Scope, *, key
           hidden_ok: bool, nullify: bool = False, hops: int = 0) -> Operand:
     """Follow `parts` from `source` (a row of `collection`) through relations to the last field."""
     ctx = scope.ctx
-    for i, part in enumerate(parts):
-        if i == len(parts) - 1:
-            return _last(collection, source, part, scope, key=key, multi=multi, hidden_ok=hidden_ok, nullify=nullify)
+    for i, part in enumerate(parts[:-1]):
         fld = collection.get_field(part)
         if fld is not None and fld.hidden and not hidden_ok:
             raise Unresolvable(f'non-filterable field "{part}"')
@@ -190,10 +197,10 @@ def _walk(collection, source: FromClause, parts: list[str], scope: Scope, *, key
             alias = collection.table(ctx.dialect).alias()
             if back_field.is_multiple():
                 items = ctx.dialect.json_array_elements(alias.c[back_field.name], None)
-                on = source.c.id.in_(select(items.c.value).select_from(items).scalar_subquery())
+                on = source.c.id.in_(select(items.c.value))
             else:
                 on = alias.c[back_field.name] == source.c.id
-            source = scope.join(key, alias, on, collection)
+            source = scope.join(key, alias, on, collection, expands=back_multi)
             multi = multi or back_multi
             continue
         if fld.type != "relation":
@@ -201,17 +208,18 @@ def _walk(collection, source: FromClause, parts: list[str], scope: Scope, *, key
         target = ctx.load(fld.collectionId)
         if target is None:
             raise Unresolvable(f'failed to load field "{part}" collection')
-        if not fld.is_multiple() and i == len(parts) - 2 and parts[i + 1] == "id":
+        if not fld.is_multiple() and i == len(parts) - 2 and parts[-1] == "id":  # `author.id` is `author`
             return _last(collection, source, part, scope, key=key, multi=multi, hidden_ok=hidden_ok, nullify=nullify)
         alias = target.table(ctx.dialect).alias()
         if fld.is_multiple():
-            items = scope.join(key + ":items", ctx.dialect.json_array_elements(source.c[fld.name], None), true())
+            items = scope.join(key + ":items", ctx.dialect.json_array_elements(source.c[fld.name], None), true(),
+                               expands=True)
             source = scope.join(key, alias, alias.c.id == items.c.value, target)
         else:
             source = scope.join(key, alias, alias.c.id == source.c[fld.name], target)
         collection = target
         multi = multi or fld.is_multiple()
-    raise Unresolvable("empty field path")  # unreachable: parts is never empty
+    return _last(collection, source, parts[-1], scope, key=key, multi=multi, hidden_ok=hidden_ok, nullify=nullify)
 
 
 def _back_relation(collection, part: str, ctx: Context, hidden_ok: bool, nullify: bool):
@@ -270,7 +278,7 @@ def _last(collection, source: FromClause, part: str, scope: Scope, *, key: str, 
         array = column if fld.is_multiple() else dialect.text_as_json_array(column)
         if modifier == "length":
             return Operand(dialect.json_array_length(array), "number", multi=multi)
-        items = scope.join(f"{key}.{name}:each", dialect.json_array_elements(array, None), true())
+        items = scope.join(f"{key}.{name}:each", dialect.json_array_elements(array, None), true(), expands=True)
         return Operand(items.c.value, "text", multi=multi or fld.is_multiple())
 
     if fld.type == "json":
@@ -300,8 +308,7 @@ def _json_path(column, path: list[str], dialect, multi: bool) -> Operand:
 def lower(operand: Operand, dialect) -> Operand:
     """`:lower`; a JSON value keeps its NULL-safe comparison (PocketBase keeps NoCoalesce too)."""
     if operand.is_constant:
-        text = "" if operand.value is None else go_string(operand.value)
-        return Operand(func.lower(literal(text, Text())), "text", text.lower(), operand.multi)
+        return constant(go_string(operand.value).lower())
     kind = "json" if operand.kind == "json" and not dialect.strict_types else "text"
     return Operand(func.lower(text_of(operand, dialect)), kind, multi=operand.multi)
 
@@ -340,7 +347,7 @@ def _collection_path(name: str, parts: list[str], scope: Scope) -> Operand:
     if collection is None:
         raise Unresolvable(f'failed to load collection "{parts[1]}" from field path "{name}"')
     key = f"@collection:{alias_name}" if alias_name else f"@collection={collection.name}"
-    alias = scope.join(key, collection.table(scope.ctx.dialect).alias(), true())
+    alias = scope.join(key, collection.table(scope.ctx.dialect).alias(), true(), expands=True)
     return _walk(collection, alias, parts[2:], scope, key=key, multi=True, hidden_ok=True)
 
 
@@ -392,12 +399,13 @@ def _body_path(parts: list[str], scope: Scope) -> Operand:
             return constant(len(items))
         dialect = ctx.dialect
         bound = literal(dialect.dump_json([go_string(item) for item in items]), dialect.json_type())
-        elements = scope.join(f"@request.body.{first}:each", dialect.json_array_elements(bound, None), true())
+        elements = scope.join(f"@request.body.{first}:each", dialect.json_array_elements(bound, None), true(),
+                              expands=True)
         return Operand(elements.c.value, "text", multi=fld.is_multiple())
     if len(parts) == 3 and modifier == "changed":
+        # on create there is no stored record and PocketBase reports nothing as changed
         original = ctx.request.original
-        changed = fld.name in body and (original is None or body[fld.name] != original.get(fld.name))
-        return constant(changed)
+        return constant(original is not None and fld.name in body and body[fld.name] != original.get(fld.name))
     return _static(parts[1:], ctx)
 
 
@@ -409,7 +417,7 @@ def _bound_relation(fld, value: Any, rest: list[str], scope: Scope, *, key: str)
     if not ids or target is None:
         return null_operand()
     alias = target.table(ctx.dialect).alias()
-    alias = scope.join(key, alias, alias.c.id.in_(ids))
+    alias = scope.join(key, alias, alias.c.id.in_(ids), expands=fld.is_multiple())
     return _walk(target, alias, rest, scope, key=key, multi=fld.is_multiple(), hidden_ok=True, nullify=True, hops=1)
 
 

@@ -58,7 +58,7 @@ def database(request, tmp_path_factory):
     admin = build_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = build_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    engine = build_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
     try:
         yield engine, dialect_for("postgresql")
     finally:
@@ -105,6 +105,10 @@ class World:
     engine: Engine
     dialect: Dialect
     collections: dict[str, Collection] = field(default_factory=dict)
+
+    # definition helpers for tests that add collections of their own
+    collection_json = staticmethod(collection_json)
+    rel = staticmethod(rel)
 
     def schema(self, id_or_name: str) -> Collection | None:
         return self.collections.get(id_or_name) or next(

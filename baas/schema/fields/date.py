@@ -34,8 +34,14 @@ def parse_date(value: str) -> datetime | None:
         zone = timezone(offset if sign == "+" else -offset)
     try:
         return datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=zone,
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=zone,
         ).astimezone(timezone.utc)
     except ValueError:
         return None

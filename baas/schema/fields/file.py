@@ -9,7 +9,7 @@ from typing import Any
 from ...errors import FieldError
 from .base import SettingsContext, ValueContext, register
 from .select import MultiValueField, required_error, to_unique_strings
-from .text import int_range_error, to_text
+from .text import int_range_error, stored_value, to_text
 
 DEFAULT_MAX_SIZE = 5 * 1024 * 1024
 _THUMB = re.compile(r"\d+x\d+[tbf]?")
@@ -31,7 +31,7 @@ class FileField(MultiValueField):
     Items are stored names (str) or, before saving, upload objects exposing `name`, `size` and `content_type`
     (and optionally `original_name`); a list may mix both. See `MultiValueField` for shapes and modifiers
     (`name-` removes by file name). Checks: required, then names that are neither stored already
-    (`ctx.original`) nor uploads (`validation_invalid_file`: clients cannot invent names), at most
+    (`stored_value(ctx, name)`) nor uploads (`validation_invalid_file`: clients cannot invent names), at most
     `max(maxSelect, 1)` files, then per upload its name, size (`maxSize`, 0 = 5 MB) and `mimeTypes`.
     """
 
@@ -59,7 +59,7 @@ class FileField(MultiValueField):
         files = self.items(value)
         if not files:
             return required_error() if self.required else None
-        stored = {self.item_name(item) for item in self.items(ctx.original)}
+        stored = {self.item_name(item) for item in self.items(stored_value(ctx, self.name))}
         invented = [item[:_MAX_REPORTED_NAME] for item in files if isinstance(item, str) and item not in stored]
         if invented:
             return FieldError(

@@ -53,7 +53,7 @@ class GeoPointField(Field):
     widget = "geoPoint"
 
     def column_ddl(self, dialect: "Dialect") -> str:
-        return f"{dialect.json_ddl()} DEFAULT '{{\"lon\":0,\"lat\":0}}' NOT NULL"
+        return f'{dialect.json_ddl()} DEFAULT \'{{"lon":0,"lat":0}}\' NOT NULL'
 
     def column_type(self, dialect: "Dialect") -> "TypeEngine":
         return dialect.json_type()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ...db.dialect import Dialect
 
 DEFAULT_MAX_SIZE = 1024 * 1024
-_JSON_STARTS = tuple("0123456789-\"[{")
+_JSON_STARTS = tuple('0123456789-"[{')
 _EXACT_INT = 2**53
 
 
@@ -55,9 +55,9 @@ class JSONField(Field):
     """Any JSON value; zero value `null`.
 
     Input: non-string values are kept as they are; strings go through `json_from_text` (`"{\\"a\\":1}"` →
-    `{"a": 1}`, `"5"` → `5`, `"{bad"` stays the string); integers beyond 2^53 become floats, as in Go. Checks: the compact JSON encoding must fit `maxSize`
-    bytes (0 = 1 MB), then `required` rejects `null`, `""`, `[]` and `{}` (`0` and `false` are values).
-    No modifiers.
+    `{"a": 1}`, `"5"` → `5`, `"{bad"` stays the string); integers beyond 2^53 become floats, as in Go.
+    Checks: the compact JSON encoding must fit `maxSize` bytes (0 = 1 MB), then `required` rejects `null`,
+    `""`, `[]` and `{}` (`0` and `false` are values). No modifiers.
     """
 
     type = "json"

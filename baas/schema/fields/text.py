@@ -5,8 +5,9 @@ Besides `TextField` this module holds what several types need the same way:
 * `to_text` — PocketBase's loose string cast (`123` → `"123"`, `true` → `"true"`, lists/objects → `""`);
 * `go_regex` / `go_regex_error` — `pattern` options use Go's RE2 syntax; Python's `re` is close, but RE2 has no
   lookarounds or back-references, and PocketBase reports parse errors in Go's words;
-* `min_threshold_error` / `max_threshold_error` — the `validation_*_than_required` errors of option ranges;
-* `random_from_pattern` — the generator behind `autogeneratePattern`.
+* `int_range_error`, `min_threshold_error`, `max_threshold_error` — the errors of option ranges;
+* `random_from_pattern` — the generator behind `autogeneratePattern`;
+* `stored_value` — a field's value before the change being validated.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ def to_text(raw: Any) -> str:
     return ""
 
 
+def stored_value(ctx: ValueContext, name: str) -> Any:
+    """The field's value before this change: `ctx.original` holds either that value or the stored record's
+    values by field name (what the records service passes)."""
+    original = ctx.original
+    return original.get(name) if isinstance(original, dict) else original
+
+
 # ---- option range errors ----------------------------------------------------------------------
 def min_threshold_error(threshold: Any) -> FieldError:
     return FieldError(
@@ -86,12 +94,24 @@ class _GoRegexError(ValueError):
     """A pattern Go's RE2 parser rejects; the message is Go's description of the problem."""
 
 
-_UNSUPPORTED_GROUPS = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "(?#", "(?P=")
+_UNSUPPORTED_GROUPS = ("(?=", "(?!", "(?>", "(?#", "(?P=")
+_POSIX_CLASS = re.compile(r"\[:\^?\w*:\]")
+_CAPTURE_NAME = re.compile(r"\w+")
 _POSIX_CLASSES = {
-    "[:alnum:]": "0-9A-Za-z", "[:alpha:]": "A-Za-z", "[:ascii:]": "\\x00-\\x7f", "[:blank:]": "\\t ",
-    "[:cntrl:]": "\\x00-\\x1f\\x7f", "[:digit:]": "0-9", "[:graph:]": "!-~", "[:lower:]": "a-z",
-    "[:print:]": " -~", "[:punct:]": "!-/:-@\\[-`{-~", "[:space:]": "\\t\\n\\v\\f\\r ", "[:upper:]": "A-Z",
-    "[:word:]": "0-9A-Za-z_", "[:xdigit:]": "0-9A-Fa-f",
+    "[:alnum:]": "0-9A-Za-z",
+    "[:alpha:]": "A-Za-z",
+    "[:ascii:]": "\\x00-\\x7f",
+    "[:blank:]": "\\t ",
+    "[:cntrl:]": "\\x00-\\x1f\\x7f",
+    "[:digit:]": "0-9",
+    "[:graph:]": "!-~",
+    "[:lower:]": "a-z",
+    "[:print:]": " -~",
+    "[:punct:]": "!-/:-@\\[-`{-~",
+    "[:space:]": "\\t\\n\\v\\f\\r ",
+    "[:upper:]": "A-Z",
+    "[:word:]": "0-9A-Za-z_",
+    "[:xdigit:]": "0-9A-Fa-f",
 }
 _REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 _MAX_REPEAT = 1000
@@ -113,10 +133,11 @@ def _translate(pattern: str) -> str:
             i += 2
             continue
         if in_class:
-            posix = next((name for name in _POSIX_CLASSES if pattern.startswith(name, i)), None)
-            if posix:
-                out.append(_POSIX_CLASSES[posix])
-                i += len(posix)
+            if posix := _POSIX_CLASS.match(pattern, i):
+                if posix.group(0) not in _POSIX_CLASSES:
+                    raise _GoRegexError(f"invalid character class range: `{posix.group(0)}`")
+                out.append(_POSIX_CLASSES[posix.group(0)])
+                i = posix.end()
                 continue
             if ch in "[&~|":  # literal in RE2 classes; Python reserves them for future set operations
                 ch = "\\" + ch
@@ -133,12 +154,16 @@ def _translate(pattern: str) -> str:
             bad = next((group for group in _UNSUPPORTED_GROUPS if pattern.startswith(group, i)), None)
             if bad:
                 raise _GoRegexError(f"invalid or unsupported Perl syntax: `{bad[:3]}`")
-            if pattern.startswith("(?<", i):
-                out.append("(?P<")
-                i += 3
+            if pattern.startswith(("(?<", "(?P<"), i):
+                start = pattern.index("<", i) + 1
+                end = pattern.find(">", start)
+                if end < 0 or not _CAPTURE_NAME.fullmatch(pattern[start:end]):
+                    raise _GoRegexError(f"invalid named capture: `{pattern[i : end + 1] if end >= 0 else pattern[i:]}`")
+                out.append(f"(?P<{pattern[start : end + 1]}")
+                i = end + 1
                 continue
         elif ch in "*+?" and pattern[i + 1 : i + 2] in ("*", "+"):
-            raise _GoRegexError(f"invalid nested repetition operator: `{pattern[i:i + 2]}`")
+            raise _GoRegexError(f"invalid nested repetition operator: `{pattern[i : i + 2]}`")
         elif ch == "{" and (repeat := _REPEAT.match(pattern, i)):
             if any(part and int(part) > _MAX_REPEAT for part in repeat.groups()):
                 raise _GoRegexError(f"invalid repeat count: `{repeat.group(0)}`")
@@ -157,9 +182,9 @@ def _python_error_detail(pattern: str, error: re.error) -> str:
     if msg == "unbalanced parenthesis":
         return f"unexpected ): `{pattern}`"
     if msg == "nothing to repeat":
-        return f"missing argument to repetition operator: `{pattern[pos:pos + 1]}`"
+        return f"missing argument to repetition operator: `{pattern[pos : pos + 1]}`"
     if msg == "multiple repeat":
-        return f"invalid nested repetition operator: `{pattern[max(pos - 1, 0):pos + 1]}`"
+        return f"invalid nested repetition operator: `{pattern[max(pos - 1, 0) : pos + 1]}`"
     if msg.startswith("bad escape "):
         return f"invalid escape sequence: `{msg.removeprefix('bad escape ').split(' ')[0]}`"
     if msg.startswith("bad character range "):
@@ -170,7 +195,7 @@ def _python_error_detail(pattern: str, error: re.error) -> str:
 @lru_cache(maxsize=256)
 def _compile(pattern: str) -> re.Pattern[str] | str:
     try:
-        return re.compile(_translate(pattern))
+        return re.compile(_translate(pattern), re.ASCII)  # RE2's \d, \w, \s and \b are ASCII-only
     except _GoRegexError as exc:
         return f"Error parsing regexp: {exc}."
     except re.error as exc:
@@ -326,9 +351,10 @@ class TextField(Field):
     def validate(self, value: Any, ctx: ValueContext) -> FieldError | None:
         if self.primaryKey:
             if not ctx.is_new:
-                if ctx.original is not None and value != ctx.original:
+                stored = stored_value(ctx, self.name)
+                if stored is not None and value != stored:
                     return FieldError("validation_pk_change", "The record primary key cannot be changed.")
-                if ctx.original:
+                if stored:
                     return None  # stored ids are trusted even if they predate the current pattern
             else:
                 for char in PK_FORBIDDEN_CHARS:
@@ -353,7 +379,9 @@ class TextField(Field):
         max_length = self.max or DEFAULT_MAX_LENGTH
         if max_length > 0 and len(value) > max_length:
             return FieldError(
-                "validation_max_text_constraint", f"Must be no more than {max_length} character(s).", {"max": max_length}
+                "validation_max_text_constraint",
+                f"Must be no more than {max_length} character(s).",
+                {"max": max_length},
             )
         if self.pattern:
             compiled = go_regex(self.pattern)

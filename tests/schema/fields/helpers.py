@@ -48,3 +48,21 @@ def roundtrip(definition: dict) -> dict:
 
 
 REQUIRED = {"code": "validation_required", "message": "Cannot be blank."}
+
+
+def below(threshold) -> dict:
+    """The rendered error of an option under its allowed minimum."""
+    return {
+        "code": "validation_min_greater_equal_than_required",
+        "message": f"Must be no less than {threshold}.",
+        "params": {"threshold": threshold},
+    }
+
+
+def above(threshold) -> dict:
+    """The rendered error of an option over its allowed maximum."""
+    return {
+        "code": "validation_max_less_equal_than_required",
+        "message": f"Must be no greater than {threshold}.",
+        "params": {"threshold": threshold},
+    }
