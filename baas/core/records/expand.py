@@ -45,6 +45,10 @@ def _expand(service: "RecordsService", records: list[Record], tree: dict[str, di
             related = _expand_back_relation(service, collection, records, name, ctx)
         else:
             related = _expand_relation(service, collection, records, name, ctx)
+        if related is None:  # not a relation of this collection: ignored, as PocketBase does
+            continue
+        for record in records:
+            record.expanded = True
         if related:
             _expand(service, related, subtree, ctx)
 
@@ -56,13 +60,13 @@ def _viewable(service: "RecordsService", target: Collection, ids: list[str], ctx
     return {record.id: record for record in service.repo.find_many(target, ids, condition)}
 
 
-def _expand_relation(service, collection: Collection, records: list[Record], name: str, ctx) -> list[Record]:
+def _expand_relation(service, collection: Collection, records: list[Record], name: str, ctx) -> list[Record] | None:
     field = collection.get_field(name)
     if field is None or field.type != "relation":
-        return []
+        return None
     target = service.app.collections.get(field.collectionId)
     if target is None:
-        return []
+        return None
     ids = [item for record in records for item in _as_list(record.get(name))]
     found = _viewable(service, target, ids, ctx)
     for record in records:
@@ -75,12 +79,12 @@ def _expand_relation(service, collection: Collection, records: list[Record], nam
     return list(found.values())
 
 
-def _expand_back_relation(service, collection: Collection, records: list[Record], name: str, ctx) -> list[Record]:
+def _expand_back_relation(service, collection: Collection, records: list[Record], name: str, ctx) -> list[Record] | None:
     source_name, field_name = name.split("_via_", 1)
     source = service.app.collections.get(source_name)
     field = source.get_field(field_name) if source is not None else None
     if source is None or field is None or field.type != "relation" or field.collectionId != collection.id:
-        return []
+        return None
     condition = rule_condition(service.app, source, "viewRule", ctx)
     if condition is LOCKED:
         return []

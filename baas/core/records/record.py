@@ -11,13 +11,14 @@ class Record:
     """Field values by name (each field type's Python value), the stored values it was loaded with, and
     the `expand` results attached for output."""
 
-    __slots__ = ("collection", "data", "original", "expand", "extra")
+    __slots__ = ("collection", "data", "original", "expand", "expanded", "extra")
 
     def __init__(self, collection: Collection, data: dict[str, Any] | None = None, original: dict[str, Any] | None = None):
         self.collection = collection
         self.data: dict[str, Any] = data if data is not None else {f.name: f.zero() for f in collection.fields}
         self.original = original
         self.expand: dict[str, Any] = {}
+        self.expanded = False  # an `expand=` relation was resolved here: output `expand`, even empty
         self.extra: dict[str, Any] = {}  # values plugins add to the API output
 
     def __repr__(self) -> str:

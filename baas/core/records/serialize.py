@@ -32,7 +32,7 @@ def to_api(record: Record, ctx: "RequestContext", *, can_manage: bool = False) -
         if not (record.data.get("emailVisibility") or is_self):
             del out["email"]
     out.update(record.extra)
-    if record.expand:
+    if record.expand or record.expanded:
         out["expand"] = {
             key: [to_api(item, ctx) for item in value] if isinstance(value, list) else to_api(value, ctx)
             for key, value in record.expand.items()
