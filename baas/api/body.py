@@ -1,7 +1,8 @@
 """Request bodies for record writes: JSON, or multipart/form-data with PocketBase's conventions.
 
 In multipart bodies a repeated key is a list, plain values are strings (each field type coerces them),
-and a `@jsonPayload` part holds JSON merged over the form values. An empty body is `{}`; a body of any
+a `@jsonPayload` part holds JSON merged over the form values, and file parts become `Upload`s added to
+the names sent under the same key (so `avatar` replaces the list and `avatar+` appends, as in PocketBase). An empty body is `{}`; a body of any
 other content type is a 400 `Unsupported Content-Type.`, as in PocketBase.
 
 The body size is limited per collection the way PocketBase computes it: 32 MB plus, for every `json`,
@@ -16,6 +17,7 @@ import orjson
 from flask import request
 
 from .. import errors
+from ..core.files import InvalidUpload, Upload
 from ..schema.collection import Collection
 
 JSON_PAYLOAD = "@jsonPayload"
@@ -72,13 +74,17 @@ def limit_body(limit: int) -> None:
 
 
 def _form_body() -> dict[str, Any]:
+    try:
+        form, files = request.form, request.files
+    except ValueError as error:  # a truncated or malformed multipart body
+        raise errors.bad_request(cause=error) from error
     body: dict[str, Any] = {}
-    for key in request.form:
+    for key in form:
         if key == JSON_PAYLOAD:
             continue
-        values = request.form.getlist(key)
+        values = form.getlist(key)
         body[key] = values if len(values) > 1 else values[0]
-    for raw in request.form.getlist(JSON_PAYLOAD):
+    for raw in form.getlist(JSON_PAYLOAD):
         try:
             payload = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
@@ -86,4 +92,23 @@ def _form_body() -> dict[str, Any]:
         if not isinstance(payload, dict):
             raise errors.bad_request()
         body.update(payload)
+    for key in files:
+        uploads = _uploads(key, files.getlist(key))
+        if uploads:
+            kept = body.get(key, [])
+            body[key] = (kept if isinstance(kept, list) else [kept] if kept else []) + uploads
     return body
+
+
+def _uploads(key: str, parts) -> list[Upload]:
+    """The file parts of one key as uploads (a part without a file name is an empty file input)."""
+    uploads = []
+    for part in parts:
+        if not part.filename:
+            continue
+        try:
+            uploads.append(Upload.from_stream(part.filename, part.stream))
+        except InvalidUpload as error:
+            field = key.strip("+-")
+            raise errors.bad_request("An error occurred while validating the submitted data.", {field: error.error}) from error
+    return uploads

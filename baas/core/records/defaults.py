@@ -17,6 +17,7 @@ from ...hooks import hookimpl
 from ...hooks.events import RecordEvent, RecordRequestEvent
 from ...ids import random_string
 from ...schema.fields import ValueContext
+from ...storage.paths import file_key, record_prefix
 from . import auth_input
 from .input import apply_body
 from .listing import ListResult
@@ -156,6 +157,8 @@ class RecordDefaults:
         record = event.record
         connection = self.app.db.current.connection
         self.repo.delete(connection, record)  # first, so a cascade cycle cannot come back to this record
+        storage = self.app.files.storage
+        self.app.db.current.on_commit(lambda: storage.delete_prefix(record_prefix(record.collection.id, record.id)))
         for other, field in self._relations_to(record):
             for referencing in self._referencing(other, field, record.id):
                 if field.cascadeDelete:
@@ -175,11 +178,41 @@ class RecordDefaults:
         if record.collection.is_auth and record.changed("password") and record.get("password") is not None:
             record.set("tokenKey", random_string(50, TOKEN_KEY_ALPHABET))
         self.app.hooks.hook.baas_record_validate(event=event)
+        self._store_uploads(record)
         try:
             write(self.app.db.current.connection)
         except IntegrityError as error:
             problems = unique_violation_errors(error, record.collection, self.app.db.dialect)
             raise errors.bad_request(message, problems, cause=error) from error
+
+    def _store_uploads(self, record: Record) -> None:
+        """Write new uploads to storage now (removed again if the transaction rolls back) and delete the
+        files the record no longer holds once it commits."""
+        storage, tx = self.app.files.storage, self.app.db.current
+        collection = record.collection
+        dropped: list[str] = []
+        for field in collection.fields:
+            if field.type != "file":
+                continue
+            names = []
+            for item in field.items(record.get(field.name)):
+                if not isinstance(item, str):
+                    key = file_key(collection.id, record.id, item.name)
+                    storage.save(key, item.stream, item.content_type)
+                    tx.on_rollback(lambda _error, key=key: storage.delete(key))
+                names.append(field.item_name(item))
+            record.set(field.name, field.prepare(names))
+            if record.original is not None:
+                kept = set(names)
+                dropped += [name for name in field.items(record.original.get(field.name)) if name not in kept]
+        if dropped:
+            tx.on_commit(lambda: self._delete_files(collection.id, record.id, dropped))
+
+    def _delete_files(self, collection_id: str, record_id: str, names: list[str]) -> None:
+        storage = self.app.files.storage
+        for name in names:
+            storage.delete(file_key(collection_id, record_id, name))
+            storage.delete_prefix(f"{collection_id}/{record_id}/thumbs_{name}/")
 
     def _lookup_ids(self, collection_id: str, ids: list[str]) -> set[str]:
         target = self.app.collections.get(collection_id)
