@@ -79,7 +79,7 @@ def test_a_forged_csrf_token_is_rejected(signed_in, core, posts):
 
 
 def test_a_token_from_another_session_is_rejected(app, signed_in, core, posts):
-    from conftest import CSRF_PATTERN
+    from console_support import CSRF_PATTERN
 
     other = app.test_client()
     foreign = CSRF_PATTERN.search(other.get("/_/login").get_data(as_text=True)).group(1)
