@@ -80,6 +80,11 @@ def scaffolds():
 @bp.post("/api/collections/meta/dry-run-view")
 def dry_run_view():
     query = json_body().get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise errors.bad_request("Invalid view query.", {"query": errors.FieldError("validation_required", "Cannot be blank.")})
+    if query is not None and not isinstance(query, str):
+        raise errors.bad_request("An error occurred while loading the submitted data.")
+    if not query or not query.strip():
+        raise errors.bad_request(
+            "An error occurred while validating the submitted data.",
+            {"query": errors.FieldError("validation_required", "Cannot be blank.")},
+        )
     return json_response(core().collections_service.dry_run_view(query))

@@ -18,8 +18,9 @@ from ..schema.indexes import InvalidIndex, parse_index
 
 NAME_PATTERN = re.compile(r"^\w+$")
 MAX_NAME_LENGTH = 255
+MAX_ID_LENGTH = 100
 #: table names baas or the databases use themselves
-RESERVED_NAMES = {"_collections", "_params", "alembic_version", "expand", "collectionid", "collectionname"}
+RESERVED_NAMES = {"_collections", "_params", "_migrations", "_logs", "alembic_version", "expand", "collectionid", "collectionname"}
 RESERVED_FIELD_NAMES = {"expand", "collectionid", "collectionname"}
 AUTH_RESERVED_FIELD_NAMES = {"passwordconfirm", "oldpassword"}
 AUTH_SYSTEM_TYPES = {
@@ -33,18 +34,27 @@ def collection_errors(new: Collection, old: Collection | None, others: dict[str,
     """All problems of `new` (replacing `old`, None on create) given the other collections by id."""
     errors: dict[str, Any] = {}
     _check_name(new, old, others, errors)
+    if old is None and "name" not in errors:  # a taken name also gives its derived id: say only the first
+        _check_id(new, others, errors)
     _check_type(new, old, errors)
+    if old is not None and old.system != new.system:
+        errors["system"] = FieldError("validation_collection_system_flag_change", "System collection state cannot be changed.")
     field_problems = _check_fields(new, old, others)
     if field_problems:
         errors["fields"] = field_problems
     if not field_problems:
-        _check_rules(new, others, dialect, errors)
-    _check_indexes(new, errors)
-    if new.is_auth:
+        _check_rules(new, old, others, dialect, errors)
+    _check_indexes(new, others, errors)
+    if new.is_auth and (old is None or old.type == new.type):  # after a type change only that is said
         _check_auth_options(new, errors)
-    if new.is_view and not new.view_query.strip():
-        errors["viewQuery"] = REQUIRED
     return errors
+
+
+def _check_id(new: Collection, others: dict[str, Collection], errors: dict) -> None:
+    if not new.id or len(new.id) > MAX_ID_LENGTH or not NAME_PATTERN.match(new.id):
+        errors["id"] = FieldError("validation_match_invalid", "Must be in a valid format.")
+    elif new.id in others:
+        errors["id"] = FieldError("validation_invalid_or_existing_id", "The model id is invalid or already exists.")
 
 
 def _check_name(new: Collection, old: Collection | None, others: dict[str, Collection], errors: dict) -> None:
@@ -59,7 +69,7 @@ def _check_name(new: Collection, old: Collection | None, others: dict[str, Colle
         errors["name"] = FieldError("validation_collection_system_name_change", "System collection name cannot be changed.")
     elif name.lower() in RESERVED_NAMES or name.lower().startswith(("sqlite_", "pg_", "_baas")):
         errors["name"] = FieldError("validation_collection_name_invalid", "The name is reserved.")
-    elif any(c.name.lower() == name.lower() and c.id != new.id for c in others.values()):
+    elif any(c.name.lower() == name.lower() for c in others.values()):
         errors["name"] = FieldError("validation_collection_name_exists", "Collection name must be unique (case insensitive).")
 
 
@@ -70,11 +80,17 @@ def _check_type(new: Collection, old: Collection | None, errors: dict) -> None:
         errors["type"] = FieldError("validation_collection_type_change", "Collection type cannot be changed.")
 
 
-def _check_fields(new: Collection, old: Collection | None, others: dict[str, Collection]) -> dict[str, Any]:
+def _check_fields(new: Collection, old: Collection | None, others: dict[str, Collection]) -> dict[str, Any] | FieldError:
+    if old is not None and not new.is_view:
+        for field in old.fields:
+            kept = new.field_by_id(field.id) if field.system else None
+            if field.system and (kept is None or kept.name != field.name):
+                return FieldError("validation_system_field_change", "System fields cannot be deleted or renamed.")
     problems: dict[str, Any] = {}
     old_by_id = {field.id: field for field in old.fields} if old is not None else {}
     seen: set[str] = set()
-    context = SettingsContext(new, {**others, new.id: new})
+    # the context holds the stored definition under the collection's id (relation fields compare with it)
+    context = SettingsContext(new, {**others, new.id: old or new})
     for index, field in enumerate(new.fields):
         key = str(index)
         previous = old_by_id.get(field.id)
@@ -99,8 +115,6 @@ def _check_fields(new: Collection, old: Collection | None, others: dict[str, Col
                 f"Duplicated or invalid field name {field.name}.",
                 {"fieldName": field.name},
             )
-        if previous is not None and previous.system and previous.name != field.name:
-            field_errors["name"] = FieldError("validation_system_field_name_change", "System field name cannot be changed.")
         seen.add(lowered)
         field_errors.update(field.validate_settings(context))
         if len(field.help) > 1000:
@@ -110,7 +124,7 @@ def _check_fields(new: Collection, old: Collection | None, others: dict[str, Col
     return problems
 
 
-def _check_rules(new: Collection, others: dict[str, Collection], dialect, errors: dict) -> None:
+def _check_rules(new: Collection, old: Collection | None, others: dict[str, Collection], dialect, errors: dict) -> None:
     lookup = {**others, new.id: new}
 
     def schema(id_or_name: str) -> Collection | None:
@@ -122,6 +136,9 @@ def _check_rules(new: Collection, others: dict[str, Collection], dialect, errors
     keys = RULE_KEYS + (AUTH_RULE_KEYS if new.is_auth else ())
     for key in keys:
         rule = new.rule(key)
+        if old is not None and old.system and rule != old.rule(key):
+            errors[key] = FieldError("validation_collection_system_rule_change", "System collection API rule cannot be changed.")
+            continue
         if new.is_view and key in ("createRule", "updateRule", "deleteRule") and rule is not None:
             errors[key] = FieldError("validation_nil_rule", "View collections don't support create, update and delete rules.")
             continue
@@ -140,7 +157,7 @@ def _check_rules(new: Collection, others: dict[str, Collection], dialect, errors
                 errors.setdefault("mfa", {})["rule"] = FieldError("validation_invalid_rule", f"Invalid rule. Raw error: {error}")
 
 
-def _check_indexes(new: Collection, errors: dict) -> None:
+def _check_indexes(new: Collection, others: dict[str, Collection], errors: dict) -> None:
     if new.is_view:
         if new.indexes:
             errors["indexes"] = FieldError("validation_indexes_not_supported", "View collections don't support indexes.")
@@ -155,10 +172,29 @@ def _check_indexes(new: Collection, errors: dict) -> None:
             problems[str(position)] = FieldError("validation_invalid_index_expression", str(error))
             continue
         if index.name.lower() in index_names:
-            problems[str(position)] = FieldError("validation_duplicated_index_name", "The index name must be unique.")
+            problems[str(position)] = FieldError("validation_duplicated_index_name", "The index name already exists.")
+        elif owner := _index_owner(index.name, others):
+            problems[str(position)] = FieldError(
+                "validation_existing_index_name",
+                f"The index name is already used in {owner} collection.",
+                {"usedTableName": owner},
+            )
         index_names.add(index.name.lower())
     if problems:
         errors["indexes"] = problems
+
+
+def _index_owner(index_name: str, others: dict[str, Collection]) -> str | None:
+    """The name of another collection that has an index called `index_name` (index names are per schema)."""
+    wanted = index_name.lower()
+    for other in others.values():
+        for sql in other.indexes:
+            try:
+                if parse_index(sql).name.lower() == wanted:
+                    return other.name
+            except InvalidIndex:
+                continue
+    return None
 
 
 def unique_index_columns(collection: Collection) -> set[str]:

@@ -12,11 +12,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..ids import collection_id_for
+from ..ids import collection_id_for, random_string
 from ..schema.auth_options import AUTH_OPTION_KEYS, default_auth_options
 from ..schema.collection import RULE_KEYS, Collection, ensure_token_secrets
 from ..schema.fields import Field, field_from_json
+from ..schema.indexes import InvalidIndex, normalize_table, parse_index
 from ..schema.system import system_collections
+
+
+ID_PATTERN = "^[a-z0-9]+$"
 
 
 class InvalidFormat(ValueError):
@@ -24,7 +28,10 @@ class InvalidFormat(ValueError):
 
 
 def scaffold(kind: str, name: str = "") -> Collection:
-    """The default definition of a new collection of `kind` (PocketBase's `meta/scaffolds`)."""
+    """The default definition of a new collection of `kind` (PocketBase's `meta/scaffolds`).
+
+    Without an id yet, an auth scaffold's index names get a random suffix, as PocketBase's do; creating
+    the collection puts its id there instead."""
     template = next(c for c in system_collections() if c.name == ("users" if kind == "auth" else "_mfas"))
     system_names = {"id", "password", "tokenKey", "email", "emailVisibility", "verified"} if kind == "auth" else {"id"}
     fields = [f.copy() for f in template.fields if f.name in system_names]
@@ -32,7 +39,7 @@ def scaffold(kind: str, name: str = "") -> Collection:
     indexes: list[str] = []
     if kind == "auth":
         options = default_auth_options()
-        indexes = auth_indexes("", name)
+        indexes = auth_indexes(random_string(10), name)
     elif kind == "view":
         options = {"viewQuery": ""}
         fields = []
@@ -66,13 +73,17 @@ def build_update(existing: Collection, data: dict[str, Any]) -> Collection:
     return collection
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidFormat("system must be a boolean")
+    return value
+
+
 def apply_input(collection: Collection, data: dict[str, Any], existing: Collection | None) -> None:
     if isinstance(data.get("name"), str):
-        if existing is not None and collection.is_auth and existing.name != data["name"]:
-            collection.indexes = [sql.replace(f"`{existing.name}`", f"`{data['name']}`") for sql in collection.indexes]
         collection.name = data["name"]
-    if "system" in data and existing is None:
-        collection.system = bool(data["system"])
+    if data.get("system") is not None:
+        collection.system = _flag(data["system"])
     for key in RULE_KEYS:
         if key in data:
             collection.rules[key] = _rule(data[key])
@@ -80,6 +91,8 @@ def apply_input(collection: Collection, data: dict[str, Any], existing: Collecti
         if not isinstance(data["indexes"], list):
             raise InvalidFormat("indexes must be a list")
         collection.indexes = [str(item) for item in data["indexes"]]
+    # an index naming another table (the collection was renamed, or the scaffold's empty name) is rewritten
+    collection.indexes = [normalize_table(sql, collection.name) for sql in collection.indexes]
     if "fields" in data:
         collection.fields = build_fields(data["fields"], existing, collection)
     elif existing is None:
@@ -88,6 +101,23 @@ def apply_input(collection: Collection, data: dict[str, Any], existing: Collecti
         collection.options["viewQuery"] = data["viewQuery"] if isinstance(data["viewQuery"], str) else ""
     if collection.is_auth:
         _merge_auth_options(collection, data, existing)
+        if existing is None or existing.is_auth:  # a type change is refused anyway: say only that
+            _ensure_auth_indexes(collection)
+
+
+def _ensure_auth_indexes(collection: Collection) -> None:
+    """An auth collection always keeps a unique index on `tokenKey` and one on `email` (added back at the end)."""
+    unique: set[str] = set()
+    for sql in collection.indexes:
+        try:
+            index = parse_index(sql)
+        except InvalidIndex:
+            continue
+        if index.unique and len(index.columns) == 1 and index.columns[0].function is None:
+            unique.add(index.columns[0].name)
+    for column, sql in zip(("tokenKey", "email"), auth_indexes(collection.id, collection.name)):
+        if column not in unique:
+            collection.indexes.append(sql)
 
 
 def _rule(value: Any) -> str | None:
@@ -99,10 +129,14 @@ def _rule(value: Any) -> str | None:
 
 
 def build_fields(items: Any, existing: Collection | None, collection: Collection) -> list[Field]:
+    """The submitted field list as PocketBase reads it.
+
+    Within the list, a field with an `id` replaces an earlier one with that id; a field without one takes
+    the id of an earlier field of the same (exact) name and replaces it, else gets `<type><crc32(name)>`,
+    which again replaces an earlier field with that id. Missing system fields are then put back."""
     if not isinstance(items, list):
         raise InvalidFormat("fields must be a list")
     fields: list[Field] = []
-    by_name: dict[str, int] = {}
     for item in items:
         if not isinstance(item, dict):
             raise InvalidFormat("a field must be an object")
@@ -110,37 +144,51 @@ def build_fields(items: Any, existing: Collection | None, collection: Collection
             field = field_from_json(item)
         except ValueError as error:
             raise InvalidFormat(str(error)) from error
-        position = by_name.get(field.name.lower())
-        if position is not None:  # PocketBase merges duplicates: the last definition wins, the first id stays
-            field.id = fields[position].id
+        position = None
+        if not item.get("id"):
+            position = next((i for i, other in enumerate(fields) if field.name and other.name == field.name), None)
+            if position is not None:
+                field.id = fields[position].id
+        if position is None:
+            position = next((i for i, other in enumerate(fields) if other.id == field.id), None)
+        if position is None:
+            fields.append(field)
+        else:
             fields[position] = field
-            continue
-        by_name[field.name.lower()] = len(fields)
-        fields.append(field)
-    return _restore_system_fields(fields, collection)
+    return _restore_system_fields(fields, collection, existing)
 
 
-def _restore_system_fields(fields: list[Field], collection: Collection) -> list[Field]:
-    """Put back the system fields of the collection's type that the input left out."""
+def _restore_system_fields(fields: list[Field], collection: Collection, existing: Collection | None = None) -> list[Field]:
+    """Put back the system fields of the collection's type that the input left out, as PocketBase does.
+
+    The `id` field goes first, the other (auth) system fields after the rest; each comes back as it was
+    stored, or from the scaffold. A given `id` text field is forced to be the primary key."""
     if collection.is_view:
         return fields
     template = scaffold(collection.type if collection.type in ("base", "auth") else "base").fields
-    names = {field.name for field in fields}
-    restored = [system.copy() for system in template if system.name not in names]
+    stored = {f.name: f for f in existing.fields} if existing is not None else {}
+    missing = []
+    for system in template:
+        if not any(f.name == system.name and f.type == system.type for f in fields):
+            previous = stored.get(system.name)
+            missing.append(previous if previous is not None and previous.type == system.type else system)
     for field in fields:
-        system = next((s for s in template if s.name == field.name and s.type == field.type), None)
-        if system is not None:
+        if any(s.name == field.name and s.type == field.type for s in template):
             field.system = True
             if field.name == "id":
                 field.options.update(primaryKey=True)
+                field.options["pattern"] = field.options.get("pattern") or ID_PATTERN
                 field.required = True
-    if not restored:
-        return _id_first(fields)
-    return _id_first(restored + fields)
+                field.hidden = False
+    restored = [field.copy() for field in missing]
+    head = [field for field in restored if field.name == "id"]
+    tail = [field for field in restored if field.name != "id"]
+    return _id_first(head + fields + tail)
 
 
 def _id_first(fields: list[Field]) -> list[Field]:
-    return sorted(fields, key=lambda field: field.name != "id")
+    """The primary key first; a second field named `id` (of another type) stays where it was, to be refused."""
+    return sorted(fields, key=lambda field: not (field.name == "id" and field.type == "text"))
 
 
 def _merge_auth_options(collection: Collection, data: dict[str, Any], existing: Collection | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, inspect, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import errors
@@ -32,6 +32,8 @@ CREATE_FAILED = "Failed to create collection."
 UPDATE_FAILED = "Failed to update collection."
 DELETE_FAILED = "Failed to delete collection."
 BAD_FORMAT = "Failed to load the submitted data due to invalid formatting."
+REQUIRED = FieldError("validation_required", "Cannot be blank.")
+MISSING_PRIMARY_KEY = FieldError("validation_missing_primary_key", 'Missing or invalid "id" PK field.')
 
 
 class CollectionsService:
@@ -73,12 +75,14 @@ class CollectionsService:
         collection = self.get(id_or_name)
         if collection.system:
             raise errors.bad_request(DELETE_FAILED)
-        referencing = self.references_to(collection)
-        if referencing:
-            raise errors.bad_request(
-                f"Failed to delete collection probably due to existing reference in {', '.join(referencing)}."
-            )
-        self.store_removal(collection)
+        with self.app.db.transaction() as tx, _database_errors_as(DELETE_FAILED):
+            referencing = self.references_to(collection)
+            referencing += [view for view in ddl.dependent_views(tx.connection, collection.name) if view not in referencing]
+            if referencing:
+                raise errors.bad_request(
+                    f"Failed to delete collection probably due to existing reference in {', '.join(referencing)}."
+                )
+            self.store_removal(collection)
 
     def truncate(self, id_or_name: str) -> None:
         collection = self.get(id_or_name)
@@ -90,15 +94,23 @@ class CollectionsService:
             ddl.truncate(tx.connection, collection)
 
     def dry_run_view(self, query: str) -> dict[str, Any]:
-        """The fields a view query would get and a few sample rows, changing nothing."""
+        """The fields a view query would get and a few sample records, changing nothing."""
         self.app.refresh()
+        dialect = self.app.db.dialect
         with self.app.db.transaction() as tx:
             try:
                 fields = infer_fields(tx.connection, query, self.app.collections.all())
                 columns, rows = dry_run(tx.connection, query)
             except InvalidViewQuery as error:
-                raise errors.bad_request(f"Invalid view query. Raw error: {error}") from error
-        sample = [{name: _json_safe(value) for name, value in zip(columns, row)} for row in rows]
+                raise errors.bad_request(f"Invalid view query. Raw error: \n{_sentence(str(error))}") from error
+        by_name = {field.name: field for field in fields}
+        sample = []
+        for row in rows:
+            record: dict[str, Any] = {"collectionId": "", "collectionName": ""}
+            for name, value in zip(columns, row):
+                field = by_name[name]
+                record[name] = _json_safe(field.to_api(field.from_db(value, dialect)))
+            sample.append(record)
         return {"fields": [field.to_json() for field in fields], "sample": sample}
 
     def export(self) -> list[dict[str, Any]]:
@@ -162,19 +174,43 @@ class CollectionsService:
     def _check(self, collection: Collection, existing: Collection | None, message: str) -> None:
         """Infer a view's fields, then check the whole definition (inside the caller's transaction)."""
         others = {c.id: c for c in self.app.collections.all() if existing is None or c.id != existing.id}
-        if collection.is_view and collection.view_query.strip():
-            try:
-                collection.fields = infer_fields(
-                    self.app.db.current.connection, collection.view_query, others.values(), existing
-                )
-            except InvalidViewQuery as error:
-                raise errors.bad_request(
-                    message,
-                    {"viewQuery": FieldError("validation_invalid_view_query", f"Invalid view query. Raw error: {error}")},
-                ) from error
+        view_problems: dict[str, Any] = {}
+        if collection.is_view:
+            view_problems = self._infer_view_fields(collection, existing, others)
         problems = collection_errors(collection, existing, others, self.app.db.dialect)
+        problems.update(view_problems)
+        if "name" not in problems and self._name_taken_by_a_table(collection, existing, others):
+            problems["name"] = FieldError("validation_collection_name_invalid", "The name is reserved.")
         if problems:
             raise errors.bad_request(message, problems)
+
+    def _name_taken_by_a_table(self, collection: Collection, existing: Collection | None, others: dict[str, Collection]) -> bool:
+        """Whether a table or view that is no collection's (a system table) already has the new name."""
+        wanted = collection.name.lower()
+        if existing is not None and existing.name.lower() == wanted:
+            return False
+        inspector = inspect(self.app.db.current.connection)
+        names = {name.lower() for name in inspector.get_table_names() + inspector.get_view_names()}
+        return wanted in names and not any(c.name.lower() == wanted for c in others.values())
+
+    def _infer_view_fields(
+        self, collection: Collection, existing: Collection | None, others: dict[str, Collection]
+    ) -> dict[str, Any]:
+        """Set a view's fields from its query; the `viewQuery` and `fields` errors when that fails."""
+        if not collection.view_query.strip():
+            collection.fields = []
+            return {"viewQuery": REQUIRED, "fields": REQUIRED}
+        try:
+            collection.fields = infer_fields(
+                self.app.db.current.connection, collection.view_query, others.values(), existing
+            )
+        except InvalidViewQuery as error:
+            collection.fields = []
+            return {
+                "viewQuery": FieldError("validation_invalid_view_query", f"Invalid query - {_sentence(str(error))}"),
+                "fields": MISSING_PRIMARY_KEY if error.missing_id else REQUIRED,
+            }
+        return {}
 
     # ---- persistence (no validation: callers pass checked definitions) -------------------------
     def store_new(self, collection: Collection, *, record: bool = True) -> Collection:
@@ -233,5 +269,15 @@ def _import_error(raw: str) -> errors.ApiError:
     )
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
+
+
 def _json_safe(value: Any) -> Any:
-    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    return str(value)

@@ -93,7 +93,7 @@ class Collection:
         out.update(
             name=self.name,
             type=self.type,
-            fields=[field.to_json() for field in self.fields],
+            fields=[dict(sorted(field.to_json().items())) for field in self.fields],  # PocketBase sorts the keys
             indexes=list(self.indexes),
             created=self.created,
             updated=self.updated,
