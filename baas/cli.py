@@ -13,12 +13,13 @@ from typing import Iterator
 import click
 
 from . import __version__, log_config, server
-from .app import create_app
+from .app import check_plugins, create_app
 from .config import load_config
 from .core.app import App
 from .db import migrate
 from .db.database import Database, build_engine
 from .errors import ApiError
+from .hooks.loader import PluginLoadError
 
 dir_option = click.option(
     "--dir",
@@ -44,7 +45,7 @@ def main() -> None:
 @click.option("--log-format", type=click.Choice(log_config.FORMATS), default=None, help="Env: BAAS_LOG_FORMAT. Default: text")
 def serve(http, data_dir, workers, dev, plugins_dir, log_format) -> None:
     """Start the web server (gunicorn with gevent workers)."""
-    overrides = {"http": http, "plugins_dir": plugins_dir, "log_format": log_format}
+    overrides = {"http": http, "plugins_dir": plugins_dir, "log_format": log_format, "serving": True}
     if dev:
         overrides.update(dev=True, automigrate=True)
     config = load_config(data_dir, **overrides)
@@ -53,6 +54,10 @@ def serve(http, data_dir, workers, dev, plugins_dir, log_format) -> None:
         log_config.configure(config.log_format)
     except ValueError as error:
         raise click.UsageError(str(error)) from error
+    try:  # before any worker starts: a broken plugin is one clear message, not a crash loop of workers
+        check_plugins(config)
+    except PluginLoadError as error:
+        raise click.ClickException(str(error)) from error
     if config.dev:
         server.serve_dev(config)
     else:
@@ -146,7 +151,10 @@ def migrate_history(data_dir: str | None) -> None:
 @contextmanager
 def running_app(data_dir: str | None) -> Iterator[App]:
     """The same `App` a server worker builds (migrated, plugins loaded), closed afterwards."""
-    flask_app = create_app(load_config(data_dir))
+    try:
+        flask_app = create_app(load_config(data_dir, cron=False))
+    except PluginLoadError as error:
+        raise click.ClickException(str(error)) from error
     app: App = flask_app.extensions["baas"]
     try:
         yield app

@@ -62,3 +62,26 @@ class CollectionEvent:
     collection: "Collection"
     old: "Collection | None" = None
     error: BaseException | None = None
+
+
+# ---- settings and batch -------------------------------------------------------------------------------
+@dataclass
+class SettingsEvent:
+    """A settings change: `old` is what is in force, `new` the complete settings after the change (secrets
+    included), which a before-handler of `baas_settings_update` may change in place."""
+
+    app: "App"
+    old: dict[str, Any]
+    new: dict[str, Any]
+    error: BaseException | None = None
+
+
+@dataclass
+class BatchRequestEvent:
+    """One `POST /api/batch`: `requests` holds the parsed items (each with `method`, `url`, `body`,
+    `headers`), `responses` the items' answers once the default ran."""
+
+    app: "App"
+    ctx: "RequestContext"
+    requests: list[Any] = field(default_factory=list)
+    responses: list[Any] | None = None

@@ -147,3 +147,77 @@ def baas_collection_after_update_success(event: "CollectionEvent") -> None:
 @hookspec
 def baas_collection_after_delete_success(event: "CollectionEvent") -> None:
     """After a collection deletion committed."""
+
+
+# ---- app lifecycle, collections (errors), settings, batch ---------------------------------------------
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from ..core.app import App
+    from .events import BatchRequestEvent, SettingsEvent
+
+
+@hookspec
+def baas_bootstrap(app: "App") -> None:
+    """The App is built, migrated and refreshed, the API is registered and every plugin is loaded;
+    nothing has been served yet. Fires once per App, from `create_app`: once in every server worker
+    process, and once for each CLI command that builds an App. Not inside a transaction.
+
+    Create what the plugin needs here (a collection it stores data in, cron jobs with
+    `app.cron.add(id, "*/5 * * * *", fn)`). Several workers and nodes bootstrap at the same time, so make
+    such set-up idempotent (create a collection only when `app.collections.get(name)` is None, and accept
+    losing the race to another worker). Raising stops startup: `baas serve` prints the error and exits."""
+
+
+@hookspec
+def baas_serve(app: "App", flask_app: "Flask") -> None:
+    """Register custom routes: `flask_app.register_blueprint(bp)`. Fires once per App right after
+    `baas_bootstrap`, before the first request (Flask refuses routes added later). Handlers can use
+    everything in `baas.plugin_api`: `require_auth()`, `require_superuser()`, `current_auth()`,
+    `json_response()`, `get_app()`, and raise `ApiError` for PocketBase's error shape. The scheduler of
+    cron jobs starts after this hook, on servers only."""
+
+
+@hookspec
+def baas_terminate(app: "App") -> None:
+    """The App is closing (`App.close()`: a CLI command ended, a test finished, a server worker process
+    exits). Fires once, before the cron scheduler stops and the database connections close. Keep it
+    short; exceptions are logged and ignored."""
+
+
+@hookspec
+def baas_collection_after_create_error(event: "CollectionEvent") -> None:
+    """After a collection creation was rolled back; `event.error` holds the cause."""
+
+
+@hookspec
+def baas_collection_after_update_error(event: "CollectionEvent") -> None:
+    """After a collection change was rolled back; `event.error` holds the cause."""
+
+
+@hookspec
+def baas_collection_after_delete_error(event: "CollectionEvent") -> None:
+    """After a collection deletion was rolled back; `event.error` holds the cause."""
+
+
+@hookspec(firstresult=True)
+def baas_settings_update(event: "SettingsEvent") -> Any:
+    """The settings are being changed (`PATCH /api/settings`, the console, `app.settings.update(...)`).
+    `event.old` is the current settings, `event.new` the merged result (secrets included), which a
+    before-handler may change in place. Inside the transaction; the default validates `event.new` (400
+    with per-field errors) and stores it. Raising aborts; nothing is stored."""
+
+
+@hookspec
+def baas_settings_after_update_success(event: "SettingsEvent") -> None:
+    """After the settings change committed and this process reloaded the settings."""
+
+
+@hookspec(firstresult=True)
+def baas_batch_request(event: "BatchRequestEvent") -> Any:
+    """A batch (`POST /api/batch`): `event.requests` is the list of parsed items (method, url, body,
+    headers), which a before-handler may change, drop or extend. The default opens one transaction, runs
+    each item through the records service (so every record hook fires per item, with
+    `ctx.context == "batch"`) and returns the list of item responses (also kept in
+    `event.responses`); a failing item rolls the whole batch back. Raising aborts the batch with that
+    error."""
