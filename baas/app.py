@@ -1,7 +1,8 @@
-"""The Flask application factory: configuration, database, migrations, the API and the console."""
+"""The Flask application factory: configuration, database, migrations, the API, the console and plugins."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 
 from flask import Flask
@@ -10,8 +11,9 @@ from flask_sqlalchemy import SQLAlchemy
 from .config import Config, load_config
 from .core.app import App
 from .db import migrate
-from .db.database import Database, engine_options, normalize_url, prepare_engine
+from .db.database import Database, build_engine, engine_options, normalize_url, prepare_engine
 from .db.tables import metadata
+from .hooks.loader import load_plugins
 
 log = logging.getLogger(__name__)
 
@@ -46,4 +48,34 @@ def create_app(config: Config | None = None, *, run_migrations: bool = True, **o
     from .admin_ui import init_console  # the console at /_/ (admin_ui/); CSRF applies to it alone
 
     init_console(flask_app)
+    start_plugins(app, flask_app)
     return flask_app
+
+
+def start_plugins(app: App, flask_app: Flask) -> None:
+    """Load the plugins, fire `baas_bootstrap` then `baas_serve`, and start the cron scheduler when this
+    process serves (`config.cron`). Any failure closes the App and propagates: startup stops."""
+    try:
+        load_plugins(app)
+    except BaseException:
+        app.close(terminate=False)
+        raise
+    try:
+        app.hooks.hook.baas_bootstrap(app=app)
+        app.hooks.hook.baas_serve(app=app, flask_app=flask_app)
+    except BaseException:
+        app.close()
+        raise
+    if app.config.cron:
+        app.cron.start()
+        atexit.register(app.close)  # a server process exiting fires baas_terminate and stops the scheduler
+
+
+def check_plugins(config: Config) -> list[str]:
+    """Import and validate the plugins `config` asks for without serving anything (`baas serve` does this
+    before starting workers, so a broken plugin is one clear `PluginLoadError`); the names found."""
+    app = App(config, Database(build_engine(config.database_url, pooled=False)))
+    try:
+        return load_plugins(app)
+    finally:
+        app.close(terminate=False)

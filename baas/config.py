@@ -26,6 +26,8 @@ class Config:
     log_format: str = "text"
     plugins_dir: Path | None = None
     plugins_disabled: tuple[str, ...] = ()
+    plugins_enabled: tuple[str, ...] = ()  # bundled plugins (baas.plugins.<name>) to load; they are opt-in
+    cron: bool = False  # run the cron scheduler in this process (on by default for `baas serve`)
     automigrate: bool = False
     migrations_dir: Path | None = None
     extra: dict = field(default_factory=dict)
@@ -60,6 +62,9 @@ def load_config(
     plugins_dir = overrides.pop("plugins_dir", None) or env.get("BAAS_PLUGINS_DIR")
     migrations_dir = env.get("BAAS_MIGRATIONS_DIR")
     disabled = env.get("BAAS_PLUGINS_DISABLED", "")
+    enabled = env.get("BAAS_PLUGINS_ENABLED", "")
+    serving = bool(overrides.pop("serving", False))
+    cron_env = env.get("BAAS_CRON", "").strip().lower()
     config = Config(
         data_dir=data_path,
         database_url=url,
@@ -69,11 +74,17 @@ def load_config(
         dev=dev,
         log_format=env.get("BAAS_LOG_FORMAT") or "text",
         plugins_dir=Path(plugins_dir).resolve() if plugins_dir else data_path.parent / "baas_plugins",
-        plugins_disabled=tuple(p.strip() for p in disabled.split(",") if p.strip()),
+        plugins_disabled=_names(disabled),
+        plugins_enabled=_names(enabled),
+        cron=cron_env in ("1", "true") if cron_env else serving,
         automigrate=automigrate,
         migrations_dir=Path(migrations_dir).resolve() if migrations_dir else data_path / "migrations",
     )
     return config.with_overrides(**overrides)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _stored_secret(data_dir: Path) -> str:

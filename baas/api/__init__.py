@@ -15,6 +15,7 @@ from . import auth_methods
 from . import settings
 from . import batch
 from . import logs
+from . import crons
 from . import files
 from . import backups
 
@@ -29,6 +30,7 @@ BLUEPRINTS = (
     settings,
     batch,
     logs,
+    crons,
     files,
     backups,
 )

@@ -59,15 +59,17 @@ class App:
         self.collections.refresh(versions.get(SCHEMA_VERSION_KEY))
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
 
-    def close(self) -> None:
-        """Fire `baas_terminate`, stop the cron scheduler, then close the services and the database (once)."""
+    def close(self, *, terminate: bool = True) -> None:
+        """Fire `baas_terminate` (unless `terminate=False`: an App that never bootstrapped), stop the cron
+        scheduler, then close the services and the database. Only the first call does anything."""
         if self._closed:
             return
         self._closed = True
-        try:
-            self.hooks.hook.baas_terminate(app=self)
-        except Exception:
-            log.exception("a baas_terminate hook failed")
+        if terminate:
+            try:
+                self.hooks.hook.baas_terminate(app=self)
+            except Exception:
+                log.exception("a baas_terminate hook failed")
         self.cron.stop()
         self.logs.close()
         self.db.dispose()

@@ -11,13 +11,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import delete, insert, inspect, update
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import errors
-from ..dates import now_text
-from ..db.tables import collections_table
 from ..errors import FieldError
+from ..hooks.events import CollectionEvent
 from ..schema import ddl
 from ..schema.collection import Collection
 from ..schema.views import InvalidViewQuery, dry_run, infer_fields
@@ -214,42 +213,32 @@ class CollectionsService:
 
     # ---- persistence (no validation: callers pass checked definitions) -------------------------
     def store_new(self, collection: Collection, *, record: bool = True) -> Collection:
-        collection.created = collection.created or now_text()
-        collection.updated = collection.created
-        with self.app.db.transaction() as tx:
-            tx.connection.execute(insert(collections_table).values(**collection.to_row()))
-            ddl.create(tx.connection, self.app.db.dialect, collection)
-            self.app.collections.bump_version(tx.connection)
-            if record:
-                schema_migrations.record_change(self.app, None, collection)
-            tx.on_commit(self.app.collections.refresh)
-            tx.on_rollback(lambda _error: self.app.collections.invalidate())
-        return collection
+        """Create `collection` through `baas_collection_create` (the default in `collection_defaults`)."""
+        return self._store("create", CollectionEvent(self.app, collection), record)
 
     def store_change(self, old: Collection, new: Collection, *, record: bool = True) -> Collection:
-        new.created = old.created
-        new.updated = now_text()
-        with self.app.db.transaction() as tx:
-            tx.connection.execute(
-                update(collections_table).where(collections_table.c.id == old.id).values(**new.to_row())
-            )
-            ddl.update(tx.connection, self.app.db.dialect, old, new)
-            self.app.collections.bump_version(tx.connection)
-            if record:
-                schema_migrations.record_change(self.app, old, new)
-            tx.on_commit(self.app.collections.refresh)
-            tx.on_rollback(lambda _error: self.app.collections.invalidate())
-        return new
+        return self._store("update", CollectionEvent(self.app, new, old), record)
 
     def store_removal(self, collection: Collection, *, record: bool = True) -> None:
+        self._store("delete", CollectionEvent(self.app, collection, collection), record)
+
+    def _store(self, action: str, event: CollectionEvent, record: bool) -> Collection:
+        """Fire the `action` hook in a transaction (joined if one is open), then the after-hooks once it
+        ended; `record` writes the automigrate file of the change that actually happened."""
+        hook = self.app.hooks.hook
         with self.app.db.transaction() as tx:
-            tx.connection.execute(delete(collections_table).where(collections_table.c.id == collection.id))
-            ddl.drop(tx.connection, collection)
-            self.app.collections.bump_version(tx.connection)
+            tx.on_rollback(lambda error: self._after_error(action, event, error))
+            getattr(hook, f"baas_collection_{action}")(event=event)
             if record:
-                schema_migrations.record_change(self.app, collection, None)
-            tx.on_commit(self.app.collections.refresh)
-            tx.on_rollback(lambda _error: self.app.collections.invalidate())
+                before = None if action == "create" else event.old
+                after = None if action == "delete" else event.collection
+                schema_migrations.record_change(self.app, before, after)
+            tx.on_commit(lambda: getattr(hook, f"baas_collection_after_{action}_success")(event=event))
+        return event.collection
+
+    def _after_error(self, action: str, event: CollectionEvent, error: BaseException) -> None:
+        event.error = error
+        getattr(self.app.hooks.hook, f"baas_collection_after_{action}_error")(event=event)
 
 
 @contextmanager

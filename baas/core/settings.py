@@ -2,8 +2,9 @@
 
 `get()` returns the current settings (secrets included, for the services that need them), `public()`
 the same with every secret removed (what `GET /api/settings` shows), and `update()` deep-merges a partial
-change, validates it with marshmallow and saves it with a version bump, so every worker and node applies
-it on its next request without a restart.
+change and fires `baas_settings_update`, whose default (this service, registered as a `trylast` plugin)
+validates it with marshmallow and saves it with a version bump, so every worker and node applies it on
+its next request without a restart.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from .. import errors
 from ..dates import now_text
 from ..db.tables import params_table
 from ..errors import FieldError
+from ..hooks import hookimpl
+from ..hooks.events import SettingsEvent
 
 if TYPE_CHECKING:
     from .app import App
@@ -209,20 +212,28 @@ class SettingsService:
             section = _section(patch, path)
             if isinstance(section, dict) and not section.get(key):
                 section.pop(key, None)
-        merged = _deep_merge(self._settings, patch)
+        event = SettingsEvent(self.app, old=self._settings, new=_deep_merge(self._settings, patch))
+        hook = self.app.hooks.hook
+        with self.app.db.transaction() as tx:
+            hook.baas_settings_update(event=event)
+            tx.on_commit(lambda: hook.baas_settings_after_update_success(event=event))
+        return self.public()
+
+    @hookimpl(trylast=True)
+    def baas_settings_update(self, event: SettingsEvent) -> None:
+        """The default: validate `event.new` and store it with a version bump (every process reloads)."""
         try:
-            _SCHEMA.load(merged)
+            _SCHEMA.load(event.new)
         except ValidationError as error:
             raise errors.bad_request("An error occurred while validating the submitted data.", _field_errors(error.messages)) from error
-        with self.app.db.transaction() as tx:
-            stamp = now_text()
-            value = orjson.dumps(merged).decode()
-            result = tx.connection.execute(
-                update(params_table)
-                .where(params_table.c.id == SETTINGS_KEY)
-                .values(value=value, version=params_table.c.version + 1, updated=stamp)
-            )
-            if result.rowcount == 0:
-                tx.connection.execute(insert(params_table).values(id=SETTINGS_KEY, value=value, version=1, created=stamp, updated=stamp))
-            tx.on_commit(lambda: self.refresh(None))
-        return self.public()
+        tx = self.app.db.current
+        stamp = now_text()
+        value = orjson.dumps(event.new).decode()
+        result = tx.connection.execute(
+            update(params_table)
+            .where(params_table.c.id == SETTINGS_KEY)
+            .values(value=value, version=params_table.c.version + 1, updated=stamp)
+        )
+        if result.rowcount == 0:
+            tx.connection.execute(insert(params_table).values(id=SETTINGS_KEY, value=value, version=1, created=stamp, updated=stamp))
+        tx.on_commit(lambda: self.refresh(None))

@@ -62,3 +62,14 @@ def bump_schema_version(connection: Connection) -> None:
     )
     if result.rowcount == 0:
         connection.execute(insert(params_table).values(id=SCHEMA_VERSION_KEY, version=1, created=now_text(), updated=now_text()))
+
+#: one row per (cron job, scheduled tick) that some process claimed: the INSERT that wins runs the job,
+#: every other process of the cluster gets a primary-key conflict and skips that tick
+cron_leases_table = Table(
+    "_cron_leases",
+    metadata,
+    Column("job", Text, primary_key=True),
+    Column("tick", Text, primary_key=True),
+    Column("node", Text, nullable=False, server_default=""),
+    Column("created", Text, nullable=False, server_default=""),
+)
