@@ -17,8 +17,9 @@ All items share one transaction: the first failing item rolls everything back an
 (`maxRequests`), how long the transaction may run (`timeout` seconds) and the body limit (`maxBodySize`,
 0 = 128 MB, else 413).
 
-Bodies are JSON, or multipart/form-data whose `@jsonPayload` part holds the same JSON. File parts
-(`requests.N.field`) are not read yet, as in the records API.
+Bodies are JSON, or multipart/form-data whose `@jsonPayload` part holds the same JSON; there, the file
+parts named `requests.N.field` (or `requests[N].field`) become item N's uploads for `field` (replacing
+what the JSON sent under that key, as in PocketBase).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from flask import Blueprint, request
 from .. import errors
 from ..core.context import RequestContext
 from ..errors import FieldError
-from .body import JSON_PAYLOAD, limit_body
+from .body import JSON_PAYLOAD, form_uploads, limit_body
 from .middleware import normalized_headers
 from .render import render_record
 from .util import core, ctx, json_response
@@ -97,6 +98,7 @@ def batch():
     settings = batch_settings()
     limit_body(settings["maxBodySize"] or DEFAULT_MAX_BODY_SIZE)
     items = parse_batch(_read_body(), settings["maxRequests"])
+    _attach_files(items)
     results = run_batch(items, ctx(), timeout=settings["timeout"] if settings["timeout"] > 0 else DEFAULT_TIMEOUT)
     return json_response(results)
 
@@ -115,7 +117,10 @@ def batch_settings() -> dict[str, Any]:
 
 def _read_body() -> Any:
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raw = request.form.get(JSON_PAYLOAD)
+        try:
+            raw = request.form.get(JSON_PAYLOAD)
+        except ValueError as error:  # a truncated or malformed multipart body
+            raise errors.bad_request(READ_FAILED, cause=error) from error
     elif request.mimetype in ("application/json", ""):
         raw = request.get_data(cache=True)
     else:
@@ -126,6 +131,23 @@ def _read_body() -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise errors.bad_request(READ_FAILED, cause=error) from error
+
+
+_FILE_KEY = re.compile(r"^requests(?:\.(?P<dot>\d+)\.|\[(?P<bracket>\d+)\]\.)(?P<field>.+)$")
+
+
+def _attach_files(items: list["BatchItem"]) -> None:
+    """Multipart file parts `requests.N.field` / `requests[N].field` as item N's uploads for `field`."""
+    if request.mimetype != "multipart/form-data":
+        return
+    for key in request.files:
+        match = _FILE_KEY.match(key)
+        if match is None:
+            continue
+        index = int(match.group("dot") or match.group("bracket"))
+        uploads = form_uploads(match.group("field"), request.files.getlist(key))
+        if index < len(items) and uploads:
+            items[index].body[match.group("field")] = uploads
 
 
 def parse_batch(data: Any, max_requests: int) -> list[BatchItem]:

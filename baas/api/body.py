@@ -93,14 +93,14 @@ def _form_body() -> dict[str, Any]:
             raise errors.bad_request()
         body.update(payload)
     for key in files:
-        uploads = _uploads(key, files.getlist(key))
+        uploads = form_uploads(key, files.getlist(key))
         if uploads:
             kept = body.get(key, [])
             body[key] = (kept if isinstance(kept, list) else [kept] if kept else []) + uploads
     return body
 
 
-def _uploads(key: str, parts) -> list[Upload]:
+def form_uploads(key: str, parts) -> list[Upload]:
     """The file parts of one key as uploads (a part without a file name is an empty file input)."""
     uploads = []
     for part in parts:

@@ -3,6 +3,8 @@ service in one transaction, so rules and hooks apply per item and any failure ro
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from api.helpers import GENERIC_400, NOT_FOUND, OPEN_RULES, SUPERUSERS_ONLY, api, assert_error, field_error, record_id, su  # noqa: F401
@@ -35,6 +37,7 @@ def world(api):
         **OPEN_RULES,
     )
     api.collection("uniques", [{"name": "code", "type": "text"}], indexes=["CREATE UNIQUE INDEX idx_uniques_code ON uniques (code)"], **OPEN_RULES)
+    api.collection("docs", [{"name": "title", "type": "text"}, {"name": "files", "type": "file", "maxSelect": 3}], **OPEN_RULES)
     api.settings({"batch": BATCH_ON})
 
 
@@ -157,6 +160,21 @@ def test_a_multipart_batch_with_a_json_payload(api):
     response = api.client.post("/api/batch", data={"@jsonPayload": payload}, content_type="multipart/form-data", headers=api.su)
     assert response.status_code == 200, response.get_json()
     assert count(api, "name = 'from multipart'") == 1
+
+
+def test_multipart_file_parts_become_the_items_uploads(api):
+    payload = ('{"requests": [{"method": "POST", "url": "/api/collections/docs/records", "body": {"title": "one"}},'
+               ' {"method": "POST", "url": "/api/collections/docs/records", "body": {"title": "two"}}]}')
+    data = {
+        "@jsonPayload": payload,
+        "requests.0.files": [(io.BytesIO(b"first file"), "first.txt"), (io.BytesIO(b"second"), "second.txt")],
+        "requests[1].files": (io.BytesIO(b"third"), "third.txt"),
+    }
+    response = api.client.post("/api/batch", data=data, content_type="multipart/form-data", headers=api.su)
+    assert response.status_code == 200, response.get_json()
+    first, second = (result["body"]["files"] for result in response.get_json())
+    assert [name.split("_")[0] for name in first] == ["first", "second"] and all(name.endswith(".txt") for name in first)
+    assert len(second) == 1 and second[0].startswith("third")
 
 
 # ---- failures roll everything back ------------------------------------------------------------------------------
