@@ -88,7 +88,9 @@ def compile_sort(
     ascending on both databases (SQLite's order). `@rowid` is SQLite's rowid and PostgreSQL's ctid.
     """
     ctx = _context(collection, table, schema, dialect, request, client)
-    items = [item.strip() for item in text.split(",") if item.strip()]
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):  # `title,` is a 400 in PocketBase, not a shorter sort
+        raise FilterError("empty sort field.")
     if len(items) > MAX_SORT_FIELDS:
         raise FilterError(f"too many sort fields (max {MAX_SORT_FIELDS}).")
     order = []

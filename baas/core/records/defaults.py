@@ -15,6 +15,7 @@ from ... import errors
 from ...errors import FieldError
 from ...hooks import hookimpl
 from ...hooks.events import RecordEvent, RecordRequestEvent
+from ...dates import now_text
 from ...ids import random_string
 from ...schema.fields import ValueContext
 from ...storage.paths import file_key, record_prefix
@@ -91,14 +92,15 @@ class RecordDefaults:
             raise errors.superusers_only()
         record = Record(collection)
         resolved = apply_body(record, event.body, ctx)
+        if not ctx.is_superuser and collection.rule("createRule"):
+            # the rule first, on the submitted values: a caller who may not create learns nothing from validation
+            new_row = self.repo.new_row(record)
+            condition = rule_condition(self.app, collection, "createRule", ctx, body=resolved, table=new_row)
+            if condition is not None and not self.repo.any_row(new_row, condition):
+                raise errors.bad_request(CREATE_FAILED)
         if collection.is_auth:
             auth_input.check_create(record, event.body, ctx, CREATE_FAILED)
-        with self.app.db.transaction():
-            self.service.save(record, ctx)
-            condition = rule_condition(self.app, collection, "createRule", ctx, body=resolved)
-            if condition is not None and not self.repo.matches(collection, record.id, condition):
-                raise errors.bad_request(CREATE_FAILED)
-        return record
+        return self.service.save(record, ctx)
 
     @hookimpl(trylast=True)
     def baas_record_update_request(self, event: RecordRequestEvent) -> Record:
@@ -173,8 +175,9 @@ class RecordDefaults:
     # ---- helpers -------------------------------------------------------------------------------
     def _write(self, event: RecordEvent, message: str, write) -> None:
         record = event.record
+        stamp = now_text()
         for field in record.collection.fields:
-            record.set(field.name, field.autofill(record.get(field.name, field.zero()), record.is_new))
+            record.set(field.name, field.autofill(record.get(field.name, field.zero()), record.is_new, stamp))
         if record.collection.is_auth and record.changed("password") and record.get("password") is not None:
             record.set("tokenKey", random_string(50, TOKEN_KEY_ALPHABET))
         self.app.hooks.hook.baas_record_validate(event=event)

@@ -32,9 +32,9 @@ class AutodateField(Field):
     def prepare(self, raw: Any) -> str:
         return normalize_date(raw)
 
-    def autofill(self, value: Any, is_new: bool) -> Any:
+    def autofill(self, value: Any, is_new: bool, now: str = "") -> Any:
         if (is_new and self.onCreate) or (not is_new and self.onUpdate):
-            return dates.now_text()
+            return now or dates.now_text()
         return value
 
     def validate_settings(self, ctx: SettingsContext) -> dict[str, FieldError]:

@@ -195,10 +195,11 @@ class Field:
         """The new value after `name+` ("+"), `+name` ("^") or `name-` ("-") with input `raw`."""
         raise NotImplementedError(f"{self.type} fields have no modifiers")
 
-    def autofill(self, value: Any, is_new: bool) -> Any:
+    def autofill(self, value: Any, is_new: bool, now: str = "") -> Any:
         """The value to store on save, called by the records service on every create and update.
 
-        Most types keep `value`; autodate stamps the time and text fills its `autogeneratePattern`.
+        Most types keep `value`; autodate stamps the time (`now`: one instant per save, so `created` and
+        `updated` of a new record are equal) and text fills its `autogeneratePattern`.
         """
         return value
 

@@ -338,7 +338,7 @@ class TextField(Field):
         """A fresh value from `autogeneratePattern` (`""` without one)."""
         return random_from_pattern(self.autogeneratePattern) if self.autogeneratePattern else ""
 
-    def autofill(self, value: Any, is_new: bool) -> Any:
+    def autofill(self, value: Any, is_new: bool, now: str = "") -> Any:
         if is_new and value == "" and self.autogeneratePattern:
             return self.generate()
         return value
