@@ -140,7 +140,7 @@ def _check_rules(new: Collection, old: Collection | None, others: dict[str, Coll
             errors[key] = FieldError("validation_collection_system_rule_change", "System collection API rule cannot be changed.")
             continue
         if new.is_view and key in ("createRule", "updateRule", "deleteRule") and rule is not None:
-            errors[key] = FieldError("validation_nil_rule", "View collections don't support create, update and delete rules.")
+            errors[key] = FieldError("validation_nil", "Must be blank.")
             continue
         if rule is None or not rule.strip():
             continue
