@@ -18,6 +18,7 @@ from . import logs
 from . import crons
 from . import files
 from . import backups
+from . import openapi
 
 #: one blueprint per area; add new modules on their own line
 BLUEPRINTS = (
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     crons,
     files,
     backups,
+    openapi,
 )
 
 
