@@ -113,20 +113,26 @@ def parse(
             values = [value for value in form.getlist(key) if value]
             body[field.name] = values if field.is_multiple() else (values[-1] if values else "")
         elif kind == "file":
-            _file_body(field, form, files, body, key, uploads_enabled, upload_factory)
+            error = _file_body(field, form, files, body, key, uploads_enabled, upload_factory)
+            if error:
+                problems[field.name] = error
         else:
             body[field.name] = form.get(key, "")
     return body, problems
 
 
-def _file_body(field: Field, form: MultiDict, files: MultiDict, body: dict[str, Any], key: str, uploads_enabled: bool, upload_factory) -> None:
-    """Removals as `name-` (PocketBase's modifier), new files appended as `name+` when uploads work."""
+def _file_body(field: Field, form: MultiDict, files: MultiDict, body: dict[str, Any], key: str, uploads_enabled: bool, upload_factory) -> str:
+    """Removals as `name-` (PocketBase's modifier), new files appended as `name+`; an error message or ""."""
     removed = [name for name in form.getlist(key + "-remove") if name]
     if removed:
         body[f"{field.name}-"] = removed
     new = [item for item in files.getlist(key + "-upload") if isinstance(item, FileStorage) and item.filename]
     if new and uploads_enabled and upload_factory is not None:
-        body[f"{field.name}+"] = [upload_factory(item) for item in new]
+        try:
+            body[f"{field.name}+"] = [upload_factory(item) for item in new]
+        except ValueError as error:  # the file name is refused, as the REST API would refuse it
+            return str(error)
+    return ""
 
 
 def _float(raw: str | None) -> float | None:

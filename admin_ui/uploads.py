@@ -1,40 +1,36 @@
-"""Uploaded files as the records service takes them, once it stores files.
+"""Uploaded files for the records service, built the way the REST API builds them.
 
-`FileField.validate` accepts upload objects exposing `name`, `size` and `content_type` (and optionally
-`original_name`); storing them is the files service's job. Until the core has one (`App.files`), the
-console shows file names and removals only, and says so beside the file input.
+`baas.core.files.Upload.from_stream` checks the client's file name, gives the file its stored name and
+sniffs its type; the records service stores uploads in the same transaction as the record.
 """
 
 from __future__ import annotations
 
-import os
+from urllib.parse import quote
 
 from werkzeug.datastructures import FileStorage
 
 from baas.core.app import App
+from baas.core.files import Upload, file_token
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp")
 
 
 def uploads_enabled(app: App) -> bool:
     return getattr(app, "files", None) is not None
 
 
-class ConsoleUpload:
-    """A werkzeug `FileStorage` with the attributes the file field reads."""
+def make_upload(part: FileStorage) -> Upload:
+    """Raises `baas.core.files.InvalidUpload` (a ValueError) for a file name the API would refuse."""
+    return Upload.from_stream(part.filename or "", part.stream)
 
-    def __init__(self, storage: FileStorage):
-        self.storage = storage
-        self.original_name = os.path.basename(storage.filename or "")
-        self.name = self.original_name
-        self.content_type = storage.mimetype or "application/octet-stream"
-        storage.stream.seek(0, os.SEEK_END)
-        self.size = storage.stream.tell()
-        storage.stream.seek(0)
 
-    def read(self) -> bytes:
-        self.storage.stream.seek(0)
-        return self.storage.stream.read()
+def file_url(collection, record, name: str, viewer) -> str:
+    """The REST URL of a stored file; protected fields get a short-lived file token of the viewer."""
+    url = f"/api/files/{quote(collection.id)}/{quote(record.id)}/{quote(name)}"
+    field_protected = any(f.type == "file" and f.options.get("protected") for f in collection.fields)
+    return f"{url}?token={file_token(viewer)}" if field_protected else url
 
-    @property
-    def stream(self):
-        self.storage.stream.seek(0)
-        return self.storage.stream
+
+def is_image(name: str) -> bool:
+    return name.lower().endswith(IMAGE_EXTENSIONS)

@@ -28,7 +28,7 @@ from baas.schema.fields import Field
 from .. import record_form
 from ..forms import ConfirmForm, ErrorMap
 from ..site import console_ctx, core, render
-from ..uploads import ConsoleUpload, uploads_enabled
+from ..uploads import file_url, is_image, make_upload, uploads_enabled
 from .collections import get_collection
 
 PER_PAGE_CHOICES = (10, 20, 30, 50, 100)
@@ -141,7 +141,7 @@ def _change_form(collection: Collection, record: Record | None):
             request.files,
             is_new=record is None,
             uploads_enabled=uploads_enabled(core()),
-            upload_factory=ConsoleUpload,
+            upload_factory=make_upload,
         )
         if problems:
             errors = ErrorMap(problems, "Please fix the highlighted values.")
@@ -168,6 +168,8 @@ def _change_form(collection: Collection, record: Record | None):
         autodates=[f for f in collection.fields if f.type == "autodate"],
         relation_labels=_relation_labels(collection, values),
         uploads_enabled=uploads_enabled(core()),
+        file_url=lambda name: file_url(collection, record, name, console_ctx().auth) if record else "",
+        is_image=is_image,
         title=f"{'Edit' if record else 'New'} {collection.name} record",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -198,12 +199,48 @@ def test_file_fields_list_current_files_and_remove_them(signed_in, core, posts):
     assert core.records_repo.find(posts, record.id).get("cover") == ""
 
 
-def test_file_upload_input_says_when_uploads_are_not_available(signed_in, core, posts):
-    html = signed_in.text("/_/collections/posts/records/new")
-    if getattr(core, "files", None) is None:
-        assert 'data-testid="uploads-unavailable"' in html
-    else:
-        assert 'data-testid="uploads-unavailable"' not in html
+def _with_upload(values, name: str, filename: str, content: bytes) -> dict:
+    """The form as a multipart body with one file part, as a browser sends it."""
+    data: dict = {}
+    for key, value in values.pairs:
+        data.setdefault(key, []).append(value)
+    data[name] = (io.BytesIO(content), filename)
+    return data
+
+
+def test_upload_a_file_then_replace_it(signed_in, core, posts):
+    assert 'data-testid="uploads-unavailable"' not in signed_in.text("/_/collections/posts/records/new")
+    values = signed_in.form("/_/collections/posts/records/new", "record-form").set("r-title", "with upload")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    response = signed_in.client.post(
+        "/_/collections/posts/records/new", data=_with_upload(values, "r-cover-upload", "photo.png", png), content_type="multipart/form-data"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (record,) = core.records.list(posts, RequestContext.system(), ListQuery()).items
+    stored = record.get("cover")
+    assert stored.startswith("photo") and stored.endswith(".png")
+    html = signed_in.text(f"/_/collections/posts/records/{record.id}")
+    assert stored in html and 'class="console-file-thumb"' in html
+    served = signed_in.client.get(f"/api/files/{posts.id}/{record.id}/{stored}")
+    assert served.status_code == 200 and served.data == png
+    served.close()
+
+    values = signed_in.form(f"/_/collections/posts/records/{record.id}", "record-form")
+    response = signed_in.client.post(
+        f"/_/collections/posts/records/{record.id}", data=_with_upload(values, "r-cover-upload", "notes.txt", b"hello"), content_type="multipart/form-data"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    replaced = core.records_repo.find(posts, record.id).get("cover")
+    assert replaced.startswith("notes") and replaced != stored
+
+
+def test_upload_with_a_refused_file_name_is_reported(signed_in, core, posts):
+    values = signed_in.form("/_/collections/posts/records/new", "record-form").set("r-title", "bad upload")
+    response = signed_in.client.post(
+        "/_/collections/posts/records/new", data=_with_upload(values, "r-cover-upload", "..", b"x"), content_type="multipart/form-data"
+    )
+    assert response.status_code == 200
+    assert core.records_repo.count(posts) == 0
 
 
 # ---- auth records ---------------------------------------------------------------------------------------
