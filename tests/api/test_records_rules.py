@@ -20,7 +20,7 @@ def people(api):
         viewRule="",
     )
     api.cheap_passwords("members")
-    out = {}
+    out = {"members_id": api.core.collections.get("members").id}
     for name, role in (("alice", "user"), ("bob", "user"), ("root", "admin")):
         email = f"{name}@example.com"
         out[name] = api.user(email, collection="members", role=role)["id"]
@@ -143,6 +143,23 @@ def test_a_failing_create_rule_is_400_with_empty_data_and_writes_nothing(api, pe
     before = len(api.ids("notes"))
     assert_error(api.client.post(path("notes"), json=body, headers=headers), 400, CREATE_FAILED)
     assert len(api.ids("notes")) == before
+
+
+def test_a_failing_create_rule_hides_validation_errors(api, people):
+    """The rule is checked on the submitted values before validation: no unique or relation errors leak."""
+    api.collection(
+        "invites",
+        [{"name": "code", "type": "text", "required": True}, {"name": "owner", "type": "relation", "collectionId": people["members_id"]}],
+        indexes=["CREATE UNIQUE INDEX idx_invites_code ON invites (code)"],
+        listRule="",
+        viewRule="",
+        createRule="@request.auth.role = 'admin'",
+    )
+    api.record("invites", {"code": "taken"})
+    for body in ({"code": "taken"}, {"code": ""}, {"code": "new", "owner": "nonexistent1234"}):
+        assert_error(api.client.post(path("invites"), json=body, headers=people["alice_h"]), 400, CREATE_FAILED)
+    response = api.client.post(path("invites"), json={"code": "taken"}, headers=people["root_h"])
+    assert_error(response, 400, CREATE_FAILED, {"code": {"code": "validation_not_unique", "message": "Value must be unique."}})
 
 
 def test_a_passing_create_rule(api, people, notes):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from ...schema.collection import Collection
 from .record import Record
@@ -74,6 +74,20 @@ class RecordRepository:
         table = collection.table(self.dialect)
         with self.app.db.read() as connection:
             return connection.execute(select(table.c.id).where(table.c.id == record_id, where).limit(1)).first() is not None
+
+    def new_row(self, record: Record) -> FromClause:
+        """`record`'s values as a one-row subquery with its collection's columns, so a rule can be checked
+        on a record before it is validated or written (PocketBase checks createRule this way)."""
+        table = record.collection.table(self.dialect)
+        values = {
+            field.name: "" if field.type == "password" else field.to_db(record.data.get(field.name, field.zero()), self.dialect)
+            for field in record.collection.fields
+        }
+        return select(*(literal(values[column.name], column.type).label(column.name) for column in table.columns)).subquery("new_record")
+
+    def any_row(self, source: FromClause, where: ColumnElement) -> bool:
+        with self.app.db.read() as connection:
+            return connection.execute(select(literal(1)).select_from(source).where(where).limit(1)).first() is not None
 
     def count(self, collection: Collection, where: ColumnElement | None = None) -> int:
         table = collection.table(self.dialect)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from ... import errors
 from ...query.compiler import FilterError, compile_filter
@@ -34,8 +34,10 @@ def rule_condition(
     *,
     body: dict[str, Any] | None = None,
     original: dict[str, Any] | None = None,
+    table: FromClause | None = None,
 ) -> ColumnElement | Locked | None:
-    """None when nothing restricts the caller, LOCKED for a `null` rule, else the rule's SQL condition."""
+    """None when nothing restricts the caller, LOCKED for a `null` rule, else the rule's SQL condition
+    (on `table`'s rows: the collection's table by default, a one-row subquery for a record not yet written)."""
     if ctx.is_superuser:
         return None
     rule = collection.rule(key)
@@ -50,6 +52,7 @@ def rule_condition(
             schema=app.collections.get,
             dialect=app.db.dialect,
             request=ctx.request_data(body, original),
+            table=table,
         )
     except FilterError as error:  # a stored rule that no longer compiles (e.g. a field was removed)
         raise errors.bad_request(cause=error) from error
