@@ -58,6 +58,7 @@ class App:
             versions = dict(connection.exec_driver_sql(_VERSIONS_SQL).fetchall())
         self.collections.refresh(versions.get(SCHEMA_VERSION_KEY))
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
+        self.backups.sync_schedule()
 
     def close(self, *, terminate: bool = True) -> None:
         """Fire `baas_terminate` (unless `terminate=False`: an App that never bootstrapped), stop the cron

@@ -46,12 +46,35 @@ AUX_ENTRY = "auxiliary.db"
 SECRET_ENTRY = ".secret_key"
 STORAGE_PREFIX = "storage/"
 BUSY = "Try again later - another backup/restore operation has already been started."
+AUTO_BACKUP_JOB = "__baasAutoBackup__"
+AUTO_PREFIX = "auto_baas_backup_"
 
 
 class BackupsService:
     def __init__(self, app: "App"):
         self.app = app
         self._busy = threading.Lock()
+        self._scheduled = ""
+
+    def sync_schedule(self) -> None:
+        """Follow the `backups.cron` setting: (re)schedule the automatic backup, or drop it when empty."""
+        expression = self.app.settings.get()["backups"].get("cron", "") or ""
+        if expression == self._scheduled:
+            return
+        self._scheduled = expression
+        if expression:
+            self.app.cron.add(AUTO_BACKUP_JOB, expression, self.auto_backup)
+        else:
+            self.app.cron.remove(AUTO_BACKUP_JOB)
+
+    def auto_backup(self) -> str:
+        """A scheduled backup; only the newest `cronMaxKeep` automatic ones are kept."""
+        name = self.create(f"{AUTO_PREFIX}{now().strftime('%Y%m%d%H%M%S')}.zip")
+        keep = self.app.settings.get()["backups"].get("cronMaxKeep", 3)
+        automatic = [item["key"] for item in self.list() if item["key"].startswith(AUTO_PREFIX)]
+        for key in automatic[keep:]:
+            self.storage.delete(key)
+        return name
 
     @property
     def storage(self) -> Storage:
@@ -103,13 +126,6 @@ class BackupsService:
     def delete(self, key: str) -> None:
         self._require(key)
         self.storage.delete(key)
-
-    def prune(self, keep: int) -> list[str]:
-        """Delete the oldest backups beyond the newest `keep` (the cron's cronMaxKeep)."""
-        removed = [item["key"] for item in self.list()[keep:]]
-        for key in removed:
-            self.storage.delete(key)
-        return removed
 
     def read(self, key: str):
         self._require(key)

@@ -21,6 +21,7 @@ from .. import errors
 from ..dates import now_text
 from ..db.tables import params_table
 from ..errors import FieldError
+from .cron import CronError, Schedule
 from ..hooks import hookimpl
 from ..hooks.events import SettingsEvent
 
@@ -98,8 +99,16 @@ class S3Schema(_Strict):
     forcePathStyle = fields.Boolean()
 
 
+def _cron_expression(value: str) -> None:
+    if value:
+        try:
+            Schedule(value)
+        except CronError as error:
+            raise ValidationError("Invalid cron expression.") from error
+
+
 class BackupsSchema(_Strict):
-    cron = fields.String()
+    cron = fields.String(validate=_cron_expression)
     cronMaxKeep = fields.Integer(validate=validate.Range(min=1))
     s3 = fields.Nested(S3Schema)
 

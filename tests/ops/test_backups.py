@@ -116,3 +116,23 @@ def test_backups_can_live_on_s3(client, su_headers, s3_settings):
     assert client.post("/api/backups", json={"name": "on-s3.zip"}, headers=su_headers).status_code == 204
     assert [item["key"] for item in client.get("/api/backups", headers=su_headers).get_json()] == ["on-s3.zip"]
     assert client.post("/api/backups/on-s3.zip/restore", headers=su_headers).status_code == 204
+
+
+def test_scheduled_backups_follow_the_setting_and_keep_cron_max_keep(core, client, su_headers):
+    bad = client.patch("/api/settings", json={"backups": {"cron": "not a cron"}}, headers=su_headers)
+    assert bad.status_code == 400 and "cron" in bad.get_json()["data"]["backups"]
+    client.patch("/api/settings", json={"backups": {"cron": "0 3 * * *", "cronMaxKeep": 2}}, headers=su_headers)
+    client.get("/api/health")  # any request brings the schedule up to date
+    jobs = {job["id"]: job["expression"] for job in client.get("/api/crons", headers=su_headers).get_json()}
+    assert jobs["__baasAutoBackup__"] == "0 3 * * *"
+    client.post("/api/backups", json={"name": "manual.zip"}, headers=su_headers)
+    made = []
+    for second in range(3):
+        made.append(core.backups.create(f"auto_baas_backup_2026010100000{second}.zip"))
+    core.backups.auto_backup()
+    keys = sorted(item["key"] for item in client.get("/api/backups", headers=su_headers).get_json())
+    assert "manual.zip" in keys  # manual backups are never pruned
+    assert len([key for key in keys if key.startswith("auto_baas_backup_")]) == 2
+    client.patch("/api/settings", json={"backups": {"cron": ""}}, headers=su_headers)
+    client.get("/api/health")
+    assert "__baasAutoBackup__" not in {job["id"] for job in client.get("/api/crons", headers=su_headers).get_json()}
