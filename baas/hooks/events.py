@@ -85,3 +85,109 @@ class BatchRequestEvent:
     ctx: "RequestContext"
     requests: list[Any] = field(default_factory=list)
     responses: list[Any] | None = None
+
+
+# ---- mail and auth ---------------------------------------------------------------------------------
+@dataclass
+class MailerEvent:
+    """An email about to be sent (`baas_mailer_send`), on the background mail worker.
+
+    `message` (a `baas.core.mailer.Message`) may be changed in place or replaced; `kind` names the email
+    (`verification`, `password-reset`, `email-change`, `otp`, `login-alert`, `test`, or "" for others),
+    `record` is the auth record it is about (if any) and `meta` the values it carries (`token`, `newEmail`,
+    `otpId`, `password`, `info`)."""
+
+    app: "App"
+    message: Any
+    kind: str = ""
+    record: "Record | None" = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    sent: bool = False  # set by the default once the SMTP server accepted the message
+
+
+@dataclass
+class RecordAuthEvent:
+    """A successful authentication (`baas_record_auth_request`), before the answer is built.
+
+    `method` is "password", "otp", ... or "" for a refresh or an impersonation (no MFA, no login alert);
+    `token` is the token to return and `meta` the optional `meta` of the answer (both may be replaced);
+    `mfa_id` is the MFA session the client sent (query `?mfaId=` or body), `ip` the client's address."""
+
+    app: "App"
+    collection: "Collection"
+    ctx: "RequestContext"
+    record: "Record"
+    token: str
+    method: str = ""
+    meta: Any = None
+    mfa_id: str = ""
+    ip: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RecordAuthActionEvent:
+    """One auth action (refresh, verification, password reset, email change, OTP, impersonation).
+
+    `record` is the auth record the action is about; it is None for the request-* actions when no account
+    has the given email (the default then answers as if it had, so nothing reveals which accounts exist).
+    `ip` is the client's address and `body` the parsed request body."""
+
+    app: "App"
+    collection: "Collection"
+    ctx: "RequestContext"
+    record: "Record | None" = None
+    ip: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RecordAuthWithPasswordEvent(RecordAuthActionEvent):
+    """auth-with-password: `record` is the account found for `identity` (None when none); a handler may
+    look the record up itself (custom identities) or change `password` before the default checks it."""
+
+    identity: str = ""
+    identity_field: str = ""
+    password: str = ""
+    mfa_id: str = ""
+
+
+@dataclass
+class RecordAuthWithOTPEvent(RecordAuthActionEvent):
+    """auth-with-otp: the OTP (`otp`, a `_otps` record) is valid for `record`; the default marks the record
+    verified when the code went to its email, deletes the OTP and signs the record in."""
+
+    otp: "Record | None" = None
+    mfa_id: str = ""
+
+
+@dataclass
+class RecordRequestOTPEvent(RecordAuthActionEvent):
+    """request-otp: `password` is the generated code (a handler may change it); the default stores it in a
+    new `_otps` record, emails it and returns the OTP id."""
+
+    password: str = ""
+
+
+@dataclass
+class RecordEmailChangeEvent(RecordAuthActionEvent):
+    """request-email-change (`record` is the caller) or confirm-email-change (`record` from the token)."""
+
+    new_email: str = ""
+
+
+@dataclass
+class RecordPasswordResetEvent(RecordAuthActionEvent):
+    """confirm-password-reset: `record` from the token, `password` the new password (already validated
+    against the form rules; the field's own rules apply when the record is saved)."""
+
+    password: str = ""
+    token: str = ""
+
+
+@dataclass
+class RecordImpersonateEvent(RecordAuthActionEvent):
+    """impersonate: a superuser asks for a non-refreshable token of `record` valid `duration` seconds
+    (0 = the collection's auth token duration)."""
+
+    duration: int = 0

@@ -221,3 +221,97 @@ def baas_batch_request(event: "BatchRequestEvent") -> Any:
     `ctx.context == "batch"`) and returns the list of item responses (also kept in
     `event.responses`); a failing item rolls the whole batch back. Raising aborts the batch with that
     error."""
+
+
+# ---- mail -------------------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from .events import (
+        MailerEvent, RecordAuthActionEvent, RecordAuthEvent, RecordAuthWithOTPEvent, RecordAuthWithPasswordEvent,
+        RecordEmailChangeEvent, RecordImpersonateEvent, RecordPasswordResetEvent, RecordRequestOTPEvent,
+    )
+
+
+@hookspec(firstresult=True)
+def baas_mailer_send(event: "MailerEvent") -> Any:
+    """An email is about to be sent. Fires on the background mail worker, after the transaction that
+    queued it committed (the request that caused it has usually been answered already).
+
+    Change `event.message` (recipients, subject, html, text, headers) to change what is sent; return a
+    non-None value to cancel it (the default, which sends through the SMTP settings, is then skipped).
+    Exceptions are logged and the email is dropped; the request that queued it is not affected."""
+
+
+# ---- auth (request level; one per auth action, fired by the auth services) ----------------------------
+@hookspec(firstresult=True)
+def baas_record_auth_request(event: "RecordAuthEvent") -> Any:
+    """Every successful authentication (password, OTP, refresh, impersonation), after the collection's
+    authRule passed and before the answer is built. The default checks MFA (returning an `AuthResult` with
+    `mfa_id` when a second method is required), records the login origin and sends the new-device alert,
+    then returns `AuthResult(record, token, meta)`. Replace `event.token`/`event.meta` to change the answer,
+    raise ApiError to refuse the sign-in, or return your own `AuthResult` to take over."""
+
+
+@hookspec(firstresult=True)
+def baas_record_auth_with_password_request(event: "RecordAuthWithPasswordEvent") -> Any:
+    """auth-with-password, after the body was validated and the account looked up (`event.record` may be
+    None). The default checks `event.password` (400 "Failed to authenticate.") and continues with
+    `baas_record_auth_request`; it returns the `AuthResult`."""
+
+
+@hookspec(firstresult=True)
+def baas_record_auth_refresh_request(event: "RecordAuthActionEvent") -> Any:
+    """auth-refresh with a refreshable token of `event.record`. The default issues a new token and
+    continues with `baas_record_auth_request`."""
+
+
+@hookspec(firstresult=True)
+def baas_record_auth_with_otp_request(event: "RecordAuthWithOTPEvent") -> Any:
+    """auth-with-otp, after the OTP and its code were checked. The default may mark the record verified,
+    deletes the OTP and continues with `baas_record_auth_request`."""
+
+
+@hookspec(firstresult=True)
+def baas_record_request_otp_request(event: "RecordRequestOTPEvent") -> Any:
+    """request-otp. `event.record` is None for an unknown email (the default then returns a random id, so
+    nothing reveals which accounts exist). The default stores the code and emails it; returns the OTP id."""
+
+
+@hookspec(firstresult=True)
+def baas_record_request_verification_request(event: "RecordAuthActionEvent") -> Any:
+    """request-verification for an existing, not throttled account. The default emails a verification
+    link unless the record is verified already."""
+
+
+@hookspec(firstresult=True)
+def baas_record_confirm_verification_request(event: "RecordAuthActionEvent") -> Any:
+    """confirm-verification with a valid token of `event.record`. The default marks it verified."""
+
+
+@hookspec(firstresult=True)
+def baas_record_request_password_reset_request(event: "RecordAuthActionEvent") -> Any:
+    """request-password-reset for an existing, not throttled account. The default emails a reset link."""
+
+
+@hookspec(firstresult=True)
+def baas_record_confirm_password_reset_request(event: "RecordPasswordResetEvent") -> Any:
+    """confirm-password-reset with a valid token of `event.record`. The default sets `event.password`
+    (which rotates the tokenKey, so every older token stops working) and marks the record verified when
+    the token was sent to its current email."""
+
+
+@hookspec(firstresult=True)
+def baas_record_request_email_change_request(event: "RecordEmailChangeEvent") -> Any:
+    """request-email-change by `event.record` for `event.new_email`. The default emails a confirmation
+    link to the new address."""
+
+
+@hookspec(firstresult=True)
+def baas_record_confirm_email_change_request(event: "RecordEmailChangeEvent") -> Any:
+    """confirm-email-change with a valid token and password. The default sets the new email, marks the
+    record verified and rotates its tokenKey (older tokens stop working)."""
+
+
+@hookspec(firstresult=True)
+def baas_record_impersonate_request(event: "RecordImpersonateEvent") -> Any:
+    """impersonate by a superuser. The default issues a non-refreshable token and continues with
+    `baas_record_auth_request` (no MFA, no login alert)."""
