@@ -12,6 +12,13 @@ from . import records
 from . import auth_password
 from . import auth_refresh
 from . import auth_methods
+from . import auth_otp
+from . import auth_verification
+from . import auth_password_reset
+from . import auth_email_change
+from . import auth_impersonate
+from . import settings_test
+from ..core import auth_flows
 from . import settings
 from . import batch
 from . import logs
@@ -28,6 +35,12 @@ BLUEPRINTS = (
     auth_password,
     auth_refresh,
     auth_methods,
+    auth_otp,
+    auth_verification,
+    auth_password_reset,
+    auth_email_change,
+    auth_impersonate,
+    settings_test,
     settings,
     batch,
     logs,
@@ -39,6 +52,7 @@ BLUEPRINTS = (
 
 
 def register_api(flask_app: Flask) -> None:
+    auth_flows.install(flask_app.extensions["baas"])  # mailer, rate limits, auth defaults (belongs in App.__init__)
     middleware.install(flask_app)
     CORS(flask_app, resources={r"/api/*": {"origins": "*"}}, methods=["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"])
     for module in BLUEPRINTS:

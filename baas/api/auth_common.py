@@ -1,17 +1,22 @@
-"""What the auth endpoints share: finding the auth collection and the `{token, record, meta}` answer."""
+"""What the auth endpoints share: the auth collection, the client's address, the request body and the
+`{token, record, meta}` answer (or 401 `{"mfaId"}` when a second factor is needed)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from flask import request
+import orjson
+from flask import Response, request
 
 from .. import errors
-from ..core.records.record import Record
+from ..core.auth_flows import LOADING_FAILED, AuthResult
 from ..schema.collection import Collection
 from .render import render_record
-from .util import core, ctx
+from .util import core, ctx, json_response
+
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def auth_collection_or_404(id_or_name: str) -> Collection:
@@ -21,13 +26,50 @@ def auth_collection_or_404(id_or_name: str) -> Collection:
     return collection
 
 
-def auth_response(record: Record, token: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The record as its owner sees it (email included); `expand`/`fields` from the query apply."""
-    owner = replace(ctx(), auth=record)
+def client_ip() -> str:
+    """The client's IP: from the first trusted proxy header present (`settings.trustedProxy`; its rightmost
+    entry, or leftmost with `useLeftmostIP`), else the connection's address."""
+    proxy = core().settings.get().get("trustedProxy") or {}
+    for header in proxy.get("headers") or ():
+        entries = [part.strip() for part in request.headers.get(str(header), "").split(",") if part.strip()]
+        if entries:
+            return entries[0] if proxy.get("useLeftmostIP") else entries[-1]
+    return request.remote_addr or ""
+
+
+def body() -> dict[str, Any]:
+    """The JSON or form body of an auth action; anything unreadable is PocketBase's loading error."""
+    if request.mimetype in FORM_TYPES:
+        return {key: request.form.get(key) for key in request.form}
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise errors.bad_request(LOADING_FAILED, cause=error) from error
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise errors.bad_request(LOADING_FAILED)
+    return data
+
+
+def mfa_id(data: dict[str, Any]) -> str:
+    """The MFA session the client continues: `?mfaId=` or the body's `mfaId`."""
+    value = request.args.get("mfaId") or data.get("mfaId") or ""
+    return value if isinstance(value, str) else ""
+
+
+def render_auth(result: AuthResult) -> Response:
+    """200 with the record as its owner sees it (email included; `expand`/`fields` apply), or 401 mfaId."""
+    if result.mfa_id:
+        return json_response({"mfaId": result.mfa_id}, 401)
+    owner = replace(ctx(), auth=result.record)
     expand = request.args.get("expand", "")
     if expand:
-        core().records.expand([record], expand, owner)
-    out: dict[str, Any] = {"record": render_record(record, request.args.get("fields", ""), owner), "token": token}
-    if meta is not None:
-        out["meta"] = meta
-    return out
+        core().records.expand([result.record], expand, owner)
+    out: dict[str, Any] = {"record": render_record(result.record, request.args.get("fields", ""), owner), "token": result.token}
+    if result.meta is not None:
+        out["meta"] = result.meta
+    return json_response(out)

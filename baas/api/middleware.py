@@ -12,6 +12,7 @@ from .. import errors
 from ..core.auth import record_from_token
 from ..core.context import RequestContext
 from . import request_log
+from .ratelimit import check_rate_limit
 from .util import core, json_response
 
 log = logging.getLogger("baas.api")
@@ -93,6 +94,7 @@ def render_unexpected(error: Exception):
 def install(flask_app: Flask) -> None:
     flask_app.before_request(request_log.start)
     flask_app.before_request(load_request_context)
+    flask_app.before_request(check_rate_limit)  # after the auth is known: audiences and superusers
     flask_app.after_request(add_security_headers)
     flask_app.after_request(request_log.record)
     flask_app.register_error_handler(errors.ApiError, render_api_error)
