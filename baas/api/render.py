@@ -21,14 +21,26 @@ def render_record(record: Record, fields: str = "", viewer: RequestContext | Non
 def render_records(records: list[Record], fields: str = "") -> list[dict[str, Any]]:
     viewer = ctx()
     projection = Projection.parse(fields)
-    items = [to_api(record, viewer, can_manage=_can_manage(record, viewer)) for record in records]
+    managed = _managed(records, viewer)
+    items = [to_api(record, viewer, can_manage=record.id in managed) for record in records]
     return projection.apply(items) if projection else items
+
+
+def _managed(records: list[Record], viewer: RequestContext) -> set[str]:
+    """The listed auth records whose manageRule the viewer holds (one query, not one per record)."""
+    candidates = [record for record in records if _needs_manage_check(record, viewer)]
+    return core().records.manageable(candidates, viewer) if candidates else set()
+
+
+def _needs_manage_check(record: Record, viewer: RequestContext) -> bool:
+    return (
+        record.collection.is_auth
+        and not viewer.is_superuser
+        and viewer.auth is not None
+        and bool(record.collection.rule("manageRule"))
+    )
 
 
 def _can_manage(record: Record, viewer: RequestContext) -> bool:
     """Only auth records viewed by another signed-in record need the manageRule check."""
-    if not record.collection.is_auth or viewer.is_superuser or viewer.auth is None:
-        return False
-    if record.collection.options.get("manageRule") is None:
-        return False
-    return core().records.can_manage(record, viewer)
+    return _needs_manage_check(record, viewer) and core().records.can_manage(record, viewer)

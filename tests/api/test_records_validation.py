@@ -4,6 +4,7 @@ auth records, each compared with what PocketBase 0.40.6 answered (/tmp/pbref cap
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from api.helpers import GENERIC_400, NOT_FOUND, OPEN_RULES, PASSWORD, api, assert_error, field_error, su, unique  # noqa: F401
 
@@ -398,6 +399,41 @@ def test_email_visibility_for_guests_members_and_managers(api, staff):
     assert email_seen(staff["member"], staff["member_id"]) == staff["member_email"]
     assert email_seen(staff["admin"], staff["member_id"]) == staff["member_email"]
     assert email_seen(api.su, staff["member_id"]) == staff["member_email"]
+
+
+def test_listing_auth_records_checks_the_manage_rule_once(api, staff):
+    for _ in range(6):
+        api.user(new_email(), collection="staff")
+    selects: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    def listing(per_page: int) -> list[dict]:
+        selects.clear()
+        event.listen(api.core.db.engine, "before_cursor_execute", count)
+        try:
+            response = api.client.get("/api/collections/staff/records", query_string={"perPage": per_page}, headers=staff["admin"])
+        finally:
+            event.remove(api.core.db.engine, "before_cursor_execute", count)
+        return response.get_json()["items"]
+
+    few = listing(2)
+    few_selects = len(selects)
+    many = listing(8)
+    assert all("email" in item for item in few + many)  # the admin holds the manageRule for every record
+    assert len(selects) == few_selects
+
+
+def test_an_empty_manage_rule_grants_nothing(api):
+    api.collection("crew", [], type="auth", listRule="", viewRule="", manageRule="")
+    api.cheap_passwords("crew")
+    mine, other = new_email(), new_email()
+    api.user(mine, collection="crew")
+    other_id = api.user(other, collection="crew")["id"]
+    response = api.client.get(f"/api/collections/crew/records/{other_id}", headers=api.login(mine, collection="crew"))
+    assert "email" not in response.get_json()
 
 
 def test_guests_filtering_by_a_hidden_email_match_nothing(api, staff):

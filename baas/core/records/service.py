@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.sql import ColumnElement
+
 from ... import errors
 from ...hooks.events import RecordEvent, RecordRequestEvent
 from ...query.compiler import FilterError, FilterForbidden, compile_filter, compile_sort
@@ -112,12 +114,29 @@ class RecordsService:
         """Whether the caller holds the auth collection's manageRule for `record`."""
         if ctx.is_superuser:
             return True
-        if not record.collection.is_auth or ctx.auth is None:
-            return False
+        if not record.collection.is_auth or ctx.auth is None or not record.collection.rule("manageRule"):
+            return False  # a null or empty manageRule grants nothing (PocketBase's hasAuthManageAccess)
         condition = rule_condition(self.app, record.collection, "manageRule", ctx)
-        if condition is LOCKED:
-            return False
-        return condition is None or self.repo.matches(record.collection, record.id, condition)
+        return isinstance(condition, ColumnElement) and self.repo.matches(record.collection, record.id, condition)
+
+    def manageable(self, records: list[Record], ctx: "RequestContext") -> set[str]:
+        """Ids of the auth `records` whose manageRule the caller holds, in one query per collection."""
+        if not records or ctx.auth is None:
+            return set()
+        if ctx.is_superuser:
+            return {record.id for record in records}
+        found: set[str] = set()
+        by_collection: dict[str, list[Record]] = {}
+        for record in records:
+            if record.collection.is_auth:
+                by_collection.setdefault(record.collection.id, []).append(record)
+        for group in by_collection.values():
+            collection = group[0].collection
+            condition = rule_condition(self.app, collection, "manageRule", ctx) if collection.rule("manageRule") else None
+            if not isinstance(condition, ColumnElement):
+                continue
+            found.update(record.id for record in self.repo.find_many(collection, [record.id for record in group], condition))
+        return found
 
     def client_filter(self, text: str, collection: Collection, ctx: "RequestContext"):
         """A caller's `filter=` as SQL (superusers may use everything; others get PocketBase's limits)."""
