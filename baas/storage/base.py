@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,7 +58,7 @@ class Storage(ABC):
 
     def check(self) -> None:
         """Raise StorageError unless the backend is reachable and writable (the settings' test button)."""
-        probe = ".baas_storage_check"
+        probe = f".baas_storage_check_{secrets.token_hex(8)}"  # concurrent checks never share a probe
         self.save(probe, BytesIO(b"ok"), "text/plain")
         if self.read_all(probe) != b"ok":
             raise StorageError("the storage did not return what was written")
