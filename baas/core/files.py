@@ -9,7 +9,9 @@ removes replaced files only after commit.
 
 from __future__ import annotations
 
+import csv
 import io
+import mimetypes
 import re
 import threading
 from dataclasses import dataclass
@@ -27,13 +29,14 @@ if TYPE_CHECKING:
 
 SNIFF_BYTES = 8192
 MAX_BASE_NAME = 100
-_EXTENSION_CHARS = re.compile(r"[^\w.*\-+=#]+")
+MAX_EXTENSION = 20
+_EXTENSION_CHARS = re.compile(r"[^\w.*\-+=#]+", re.ASCII)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NOT_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 
 class InvalidUpload(ValueError):
-    """The client's file name is unusable (path separators, NUL, `..`)."""
+    """The client's file name is unusable (path separators, NUL, a `.`/`..` name)."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -56,44 +59,125 @@ class Upload:
         stream.seek(0)
         head = stream.read(SNIFF_BYTES)
         stream.seek(0)
-        return cls(stored_name(original_name), original_name, size, detect_type(head), stream)
+        content_type = detect_type(head)
+        return cls(stored_name(original_name, content_type), original_name, size, content_type, stream)
 
 
 def check_client_name(name: str) -> None:
-    if not name or "\x00" in name or "/" in name or "\\" in name or ".." in name:
-        raise InvalidUpload("The file name must not be empty or contain path separators, NUL bytes or '..'.")
+    """Refuse names that are or hold a path: separators, NUL bytes, or a `.`/`..` name.
+
+    A `..` inside a name (`notes..v2.txt`) is no path and is kept, as PocketBase keeps it; the stored name
+    is rebuilt from letters and digits anyway (`stored_name`)."""
+    if not name or "\x00" in name or "/" in name or "\\" in name or name.strip(".") == "":
+        raise InvalidUpload("The file name must not be empty, a '.' or '..' name, or contain path separators or NUL bytes.")
+
+
+#: PocketBase's (gabriel-vasile/mimetype) names where puremagic uses another alias
+_TYPE_ALIASES = {
+    "image/x-ms-bmp": "image/bmp",
+    "application/x-gzip": "application/gzip",
+    "application/xml": "text/xml",
+    "image/jpg": "image/jpeg",
+}
+#: bytes that never occur in text (as mimetype's binary check)
+_BINARY_BYTES = frozenset(range(0x00, 0x09)) | {0x0B} | frozenset(range(0x0E, 0x1B)) | frozenset(range(0x1C, 0x20))
+_HTML_TAGS = (
+    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font", b"<table", b"<a",
+    b"<style", b"<title", b"<b", b"<body", b"<br", b"<p",
+)
 
 
 def detect_type(head: bytes) -> str:
-    """The MIME type from the first bytes; text that is valid UTF-8 is text/plain, the rest octet-stream."""
+    """The MIME type from the first bytes (never the client's header): magic numbers first, then text
+    (HTML, XML, CSV or plain) versus binary (`application/octet-stream`). An empty file is text/plain."""
     if head:
         try:
-            return puremagic.from_string(head, mime=True) or _fallback(head)
+            found = puremagic.from_string(head, mime=True)
         except (puremagic.PureError, ValueError):
-            pass
-    return _fallback(head)
+            found = ""
+        if found:
+            return _TYPE_ALIASES.get(found, found)
+    return _text_type(head)
 
 
-def _fallback(head: bytes) -> str:
+def _text_type(head: bytes) -> str:
+    if any(byte in _BINARY_BYTES for byte in head):
+        return "application/octet-stream"
     try:
-        head.decode("utf-8")
+        text = head.decode("utf-8")
     except UnicodeDecodeError as error:
         if error.start < len(head) - 4:  # a multibyte character cut at the end of the sample is fine
-            return "application/octet-stream"
+            try:
+                text = head.decode("latin-1")
+            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes everything
+                return "application/octet-stream"
+        else:
+            text = head[: error.start].decode("utf-8")
+    lowered = text.lstrip().lower().encode()
+    if any(lowered.startswith(tag) and lowered[len(tag):len(tag) + 1] in (b" ", b">") for tag in _HTML_TAGS) \
+            or lowered.startswith(b"<!--"):
+        return "text/html"
+    if lowered.startswith(b"<?xml"):
+        return "text/xml"
+    if _looks_like_csv(text):
+        return "text/csv"
     return "text/plain"
 
 
-def stored_name(original: str) -> str:
-    """PocketBase's naming: snake_case base (padded when under 3 chars, cut at 100) + `_` + 10 random + ext."""
-    stem, dot, extension = original.rpartition(".")
-    if not dot or not stem:
-        stem, extension = original, ""
+def _looks_like_csv(text: str) -> bool:
+    """At least two complete lines with the same number (> 1) of comma-separated fields."""
+    lines = text.splitlines()
+    if len(text) >= SNIFF_BYTES - 4 and lines:
+        lines = lines[:-1]  # the sample may cut the last line
+    lines = [line for line in lines if line.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        rows = list(csv.reader(lines))
+    except csv.Error:
+        return False
+    widths = {len(row) for row in rows}
+    return len(widths) == 1 and widths.pop() > 1
+
+
+#: the extension given to a name that has none, by detected type (PocketBase takes it from the content)
+_EXTENSIONS = {
+    "text/plain": ".txt", "image/jpeg": ".jpg", "text/html": ".html", "text/xml": ".xml", "text/csv": ".csv",
+    "image/svg+xml": ".svg", "application/octet-stream": "",
+}
+
+
+def extension_for(content_type: str) -> str:
+    if content_type in _EXTENSIONS:
+        return _EXTENSIONS[content_type]
+    return mimetypes.guess_extension(content_type, strict=False) or ""
+
+
+def stored_name(original: str, content_type: str = "application/octet-stream") -> str:
+    """PocketBase's naming: snake_case base (padded with 10 random characters when under 3, cut at 100) +
+    `_` + 10 random + the extension, kept as sent (double ones such as `.tar.gz` included, only
+    `[\\w.*+=#-]` characters, at most 20), or one for `content_type` when the name has none."""
+    extension = _extension(original)
+    stem = original[: len(original) - len(extension)]
     extension = _EXTENSION_CHARS.sub("", extension)
+    if extension in ("", "."):
+        extension = extension_for(content_type)
+    if len(extension) > MAX_EXTENSION:
+        extension = "." + extension[-MAX_EXTENSION:]
     base = _NOT_WORD.sub("_", _CAMEL.sub("_", stem)).strip("_").lower()
     if len(base) < 3:
         base += random_string(10)
     base = base[:MAX_BASE_NAME]
-    return f"{base}_{random_string(10)}" + (f".{extension.lower()}" if extension else "")
+    return f"{base}_{random_string(10)}{extension}"
+
+
+def _extension(name: str) -> str:
+    """The extension with its dot, double ones included: `a.tar.gz` -> `.tar.gz`, `a.b.c.txt` -> `.c.txt`."""
+    last = name.rfind(".")
+    if last < 0:
+        return ""
+    before = name.rfind(".", 0, last)
+    return name[before:] if before >= 0 else name[last:]
 
 
 class FilesService:
