@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -20,6 +21,10 @@ DEFAULT_THUMB = "100x100"
 THUMBABLE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 #: originals larger than this are served as they are rather than decoded for a thumb
 MAX_SOURCE_BYTES = 30 * 1024 * 1024
+#: nor decoded when larger than this many pixels (a small, well-compressed PNG can hold a huge canvas)
+MAX_SOURCE_PIXELS = 50_000_000
+#: originals up to this size are spooled in memory, larger ones to a temporary file
+SPOOL_BYTES = 1024 * 1024
 _SIZE = re.compile(r"^(\d+)x(\d+)([tbf]?)$")
 
 
@@ -56,19 +61,35 @@ def ensure_thumb(storage: Storage, source_key: str, content_type: str, collectio
     info = storage.stat(source_key)
     if info is None or info.size > MAX_SOURCE_BYTES:
         return None
-    try:
-        with Image.open(io.BytesIO(storage.read_all(source_key))) as image:
-            thumb = render(image, spec)
-            kind = {"image/jpeg": "JPEG", "image/gif": "GIF"}.get(content_type, "PNG")
-            if kind == "JPEG" and thumb.mode not in ("RGB", "L"):
-                thumb = thumb.convert("RGB")
-            out = io.BytesIO()
-            thumb.save(out, format=kind)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
+    out = io.BytesIO()
+    # the original goes through a temporary file (in memory only when small), never a whole bytes copy
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as source:
+        for chunk in storage.read(source_key):
+            source.write(chunk)
+        source.seek(0)
+        try:
+            with Image.open(source) as image:
+                if image.width * image.height > MAX_SOURCE_PIXELS:
+                    return None
+                if image.format == "JPEG":  # decode at a reduced scale when the thumb is much smaller
+                    image.draft("RGB", _draft_size(image.size, spec))
+                thumb = render(image, spec)
+                kind = {"image/jpeg": "JPEG", "image/gif": "GIF"}.get(content_type, "PNG")
+                if kind == "JPEG" and thumb.mode not in ("RGB", "L"):
+                    thumb = thumb.convert("RGB")
+                thumb.save(out, format=kind)
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            return None
     out.seek(0)
     storage.save(key, out, content_type if content_type in ("image/jpeg", "image/gif") else "image/png")
     return key
+
+
+def _draft_size(size: tuple[int, int], spec: ThumbSize) -> tuple[int, int]:
+    """A decode size that still covers the thumb whichever way EXIF turns the image."""
+    width, height = size
+    scale = max(spec.width / width, spec.height / height, spec.width / height, spec.height / width)
+    return max(1, int(width * scale) + 1), max(1, int(height * scale) + 1)
 
 
 def render(image: Image.Image, spec: ThumbSize) -> Image.Image:
