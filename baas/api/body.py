@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from flask import request
+from werkzeug.formparser import FormDataParser
 
 from .. import errors
 from ..core.files import InvalidUpload, Upload
@@ -65,12 +66,21 @@ def max_body_size(collection: Collection) -> int:
     return limit
 
 
+class _StrictFormDataParser(FormDataParser):
+    """Raises on a malformed or truncated multipart body, which werkzeug otherwise reads as an empty form."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.silent = False
+
+
 def limit_body(limit: int) -> None:
     """413 for a declared Content-Length over `limit`; reading stops at the limit for undeclared ones."""
     if request.content_length is not None and request.content_length > limit:
         raise errors.ApiError(413, "Request entity too large.")
     request.max_content_length = limit
     request.max_form_memory_size = limit  # a large @jsonPayload part is fine up to the body limit
+    request.form_data_parser_class = _StrictFormDataParser  # a truncated multipart body is a 400, not {}
 
 
 def _form_body() -> dict[str, Any]:

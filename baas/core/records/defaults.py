@@ -6,6 +6,7 @@ Model level: fill server-set values, validate, write the row; relation clean-up 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
@@ -18,6 +19,7 @@ from ...hooks.events import RecordEvent, RecordRequestEvent
 from ...dates import now_text
 from ...ids import random_string
 from ...schema.fields import ValueContext
+from ...storage import StorageError
 from ...storage.paths import file_key, record_prefix
 from . import auth_input
 from .input import apply_body
@@ -201,7 +203,12 @@ class RecordDefaults:
             for item in field.items(record.get(field.name)):
                 if not isinstance(item, str):
                     key = file_key(collection.id, record.id, item.name)
-                    storage.save(key, item.stream, item.content_type)
+                    try:
+                        storage.save(key, item.stream, item.content_type)
+                    except StorageError as error:  # the files stored so far go with the rollback
+                        logging.getLogger("baas.files").warning("storing %s failed: %s", key, error)
+                        message = CREATE_FAILED if record.is_new else UPDATE_FAILED
+                        raise errors.bad_request(message, cause=error) from error
                     tx.on_rollback(lambda _error, key=key: storage.delete(key))
                 names.append(field.item_name(item))
             record.set(field.name, field.prepare(names))
