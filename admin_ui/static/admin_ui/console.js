@@ -223,3 +223,19 @@
     });
   });
 })();
+
+/* After a failed save, open the tab and accordion section holding the first error. */
+(function () {
+  "use strict";
+  var first = document.querySelector("[data-collection-form] .invalid-feedback.d-block, [data-collection-form] .is-invalid");
+  if (!first || !window.bootstrap) { return; }
+  var pane = first.closest(".tab-pane");
+  if (pane) {
+    var trigger = document.querySelector('[data-bs-target="#' + pane.id + '"]');
+    if (trigger) { window.bootstrap.Tab.getOrCreateInstance(trigger).show(); }
+  }
+  var section = first.closest(".accordion-collapse");
+  if (section) { window.bootstrap.Collapse.getOrCreateInstance(section, { toggle: false }).show(); }
+  var row = first.closest("[data-field-row]");
+  if (row) { row.querySelector("[data-options]").classList.remove("d-none"); }
+})();
