@@ -1,16 +1,28 @@
 """Checks of the settings' external services (superusers only).
 
     POST /api/settings/test/email   {email, template, collection?}  -> 204 once the SMTP server accepted it
+    POST /api/settings/test/s3      {filesystem: "storage"|"backups"} -> 204 once a probe file was written,
+                                    read back and removed; 400 `Failed to test the S3 filesystem. Raw error: ...`
+
+The S3 check uses the saved settings (`s3` for record files, `backups.s3` for backups), as PocketBase does.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+import orjson
+from flask import Blueprint, request
 
+from .. import errors
 from ..core import record_mails
+from ..errors import FieldError
+from ..storage import StorageError
+from ..storage.s3 import S3Storage
 from .util import core, json_body, no_content, require_superuser
 
 bp = Blueprint("settings_test", __name__)
+
+S3_FAILED = "Failed to test the S3 filesystem."
+S3_FILESYSTEMS = ("storage", "backups")
 
 
 @bp.before_request
@@ -22,3 +34,33 @@ def superusers_only():
 def test_email():
     record_mails.send_test(core(), json_body())
     return no_content()
+
+
+@bp.post("/api/settings/test/s3")
+def test_s3():
+    filesystem = _s3_filesystem()
+    settings = core().settings.get()
+    s3 = settings["s3"] if filesystem == "storage" else settings["backups"]["s3"]
+    if not s3.get("enabled"):
+        raise errors.bad_request(f"{S3_FAILED} Raw error: \nS3 storage filesystem is not enabled.")
+    try:
+        S3Storage(s3).check()
+    except StorageError as error:
+        raise errors.bad_request(f"{S3_FAILED} Raw error: \n{str(error).rstrip('.')}.", cause=error) from error
+    return no_content()
+
+
+def _s3_filesystem() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        body = orjson.loads(raw) if raw.strip() else {}
+    except orjson.JSONDecodeError as error:
+        raise errors.bad_request("An error occurred while loading the submitted data.", cause=error) from error
+    if not isinstance(body, dict) or not isinstance(body.get("filesystem", ""), str):
+        raise errors.bad_request("An error occurred while loading the submitted data.")
+    filesystem = body.get("filesystem", "")
+    if not filesystem:
+        raise errors.bad_request(S3_FAILED, {"filesystem": FieldError("validation_required", "Cannot be blank.")})
+    if filesystem not in S3_FILESYSTEMS:
+        raise errors.bad_request(S3_FAILED, {"filesystem": FieldError("validation_in_invalid", "Must be a valid value.")})
+    return filesystem
