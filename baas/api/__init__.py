@@ -26,6 +26,7 @@ from . import crons
 from . import files
 from . import backups
 from . import openapi
+from . import realtime
 
 #: one blueprint per area; add new modules on their own line
 BLUEPRINTS = (
@@ -48,6 +49,7 @@ BLUEPRINTS = (
     files,
     backups,
     openapi,
+    realtime,
 )
 
 

@@ -18,6 +18,7 @@ from .collections import CollectionsService
 from .cron import Cron
 from .files import FilesService
 from .logs import LogsService
+from .realtime import BUILTIN_REALTIME, RealtimeHooks, RealtimeService
 from .records.defaults import RecordDefaults
 from .records.repository import RecordRepository
 from .records.service import RecordsService
@@ -47,6 +48,8 @@ class App:
         self.hooks.register(RecordDefaults(self), BUILTIN_RECORDS)
         self.hooks.register(CollectionDefaults(self), BUILTIN_COLLECTIONS)
         self.hooks.register(self.settings, BUILTIN_SETTINGS)
+        self.realtime = RealtimeService(self)
+        self.hooks.register(RealtimeHooks(self.realtime), BUILTIN_REALTIME)  # after RecordDefaults: see plugin.py
         self.logs = LogsService(self)
         self.files = FilesService(self)
         self.backups = BackupsService(self)

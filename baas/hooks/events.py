@@ -191,3 +191,49 @@ class RecordImpersonateEvent(RecordAuthActionEvent):
     (0 = the collection's auth token duration)."""
 
     duration: int = 0
+
+
+# ---- realtime -------------------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from ..core.realtime.client import Client as RealtimeClient
+    from ..core.realtime.client import Message as RealtimeMessage
+
+
+@dataclass
+class RealtimeConnectEvent:
+    """`GET /api/realtime`: a client opens its SSE stream. `client` is the new, not yet registered client
+    (`client.id`, `client.ip`, `client.store` for a plugin's own data); `idle_timeout` (seconds without a
+    message before the server closes the stream) and `max_timeout` (seconds a stream may stay open at
+    all) may be changed; the SDK reconnects and resubscribes after either."""
+
+    app: "App"
+    client: "RealtimeClient"
+    ctx: "RequestContext"
+    ip: str = ""
+    idle_timeout: float = 300.0
+    max_timeout: float = 1800.0
+
+
+@dataclass
+class RealtimeSubscribeEvent:
+    """`POST /api/realtime` for a client of this process, after the client id, IP and auth checks.
+    `subscriptions` (the topics, replacing all previous ones) may be changed; `ctx` is the request (its
+    `auth` is what the client gets bound to), `token` the auth token it came with ("" for guests)."""
+
+    app: "App"
+    client: "RealtimeClient"
+    ctx: "RequestContext"
+    subscriptions: list[str] = field(default_factory=list)
+    ip: str = ""
+    token: str = ""
+
+
+@dataclass
+class RealtimeMessageEvent:
+    """One message about to be written to one client's stream (`PB_CONNECT` included). `message.name` is
+    the SSE event name (the topic), `message.data` the payload bytes; both may be changed, or `message`
+    set to None to drop it for this client."""
+
+    app: "App"
+    client: "RealtimeClient"
+    message: "RealtimeMessage | None"

@@ -315,3 +315,33 @@ def baas_record_confirm_email_change_request(event: "RecordEmailChangeEvent") ->
 def baas_record_impersonate_request(event: "RecordImpersonateEvent") -> Any:
     """impersonate by a superuser. The default issues a non-refreshable token and continues with
     `baas_record_auth_request` (no MFA, no login alert)."""
+
+
+# ---- realtime ---------------------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from .events import RealtimeConnectEvent, RealtimeMessageEvent, RealtimeSubscribeEvent
+
+
+@hookspec(firstresult=True)
+def baas_realtime_connect_request(event: "RealtimeConnectEvent") -> Any:
+    """A client opens `GET /api/realtime`. Fires in the process that will hold the client, before
+    anything is streamed. A before-handler may change `event.idle_timeout` / `event.max_timeout`, keep
+    data in `event.client.store`, or raise an ApiError to refuse the connection (answered as JSON). The
+    default registers `event.client` and returns it; the stream then starts with `PB_CONNECT`."""
+
+
+@hookspec(firstresult=True)
+def baas_realtime_subscribe_request(event: "RealtimeSubscribeEvent") -> Any:
+    """A client sets its subscriptions (`POST /api/realtime`). Fires in the process holding the client (a
+    request reaching another worker or node is forwarded there first), after the checks: unknown client
+    404, another IP 400, another auth 403. A before-handler may change `event.subscriptions` or raise an
+    ApiError (the API answers with it). The default binds the client to `event.ctx.auth` and replaces
+    its subscriptions; the API then answers 204."""
+
+
+@hookspec
+def baas_realtime_message_send(event: "RealtimeMessageEvent") -> None:
+    """Right before one message is written to one client's SSE stream, in the stream's own process and
+    greenlet (record events have passed the rules for that client by then). Change `event.message.name`
+    or `.data`, or set `event.message = None` to drop the message for this client. Every implementation
+    runs; keep them fast, they run once per message and client."""
