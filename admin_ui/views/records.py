@@ -32,7 +32,7 @@ from ..uploads import file_url, is_image, make_upload, uploads_enabled
 from .collections import get_collection
 
 PER_PAGE_CHOICES = (10, 20, 30, 50, 100)
-MAX_COLUMNS = 7
+MAX_COLUMNS = 8
 LOOKUP_LIMIT = 20
 
 
@@ -72,6 +72,8 @@ def records(name: str):
         result = ListResult(page=1, per_page=query.per_page, total_items=0)
     ctx = console_ctx()
     rows = [(record, to_api(record, ctx)) for record in result.items]
+    columns = list_columns(collection)
+    labels = _table_relation_labels(columns, result.items)
     return render(
         "change_list.html",
         collection=collection,
@@ -79,15 +81,35 @@ def records(name: str):
         query=query,
         result=result,
         rows=rows,
-        columns=list_columns(collection),
+        columns=columns,
         filter_error=filter_error,
         per_page_choices=PER_PAGE_CHOICES,
         sort_link=lambda field: _sort_link(collection, query, field),
         sort_state=lambda field: _sort_state(query, field),
         page_link=lambda page: url_for("admin_ui.records", name=collection.name, **{**args, "page": page}),
-        display=record_form.display_value,
+        display=lambda field, value: record_form.display_value(field, _labelled(field, value, labels)),
         bulk_form=ConfirmForm(),
     )
+
+
+def _table_relation_labels(columns: list[Field], records: list[Record]) -> dict[str, dict[str, str]]:
+    """Labels of the related records shown on this page: one query per relation column."""
+    labels: dict[str, dict[str, str]] = {}
+    for field in columns:
+        if field.type != "relation":
+            continue
+        target = core().collections.get(field.collectionId)
+        ids = [rid for record in records for rid in field.items(record.get(field.name))]
+        found = core().records_repo.find_many(target, ids) if target is not None and ids else []
+        labels[field.name] = {related.id: record_label(related) for related in found}
+    return labels
+
+
+def _labelled(field: Field, value: Any, labels: dict[str, dict[str, str]]) -> Any:
+    if field.type != "relation" or field.name not in labels:
+        return value
+    names = labels[field.name]
+    return [names.get(rid, rid) for rid in field.items(value)]
 
 
 def _filter_message(error: ApiError) -> str:

@@ -317,3 +317,9 @@ def test_bulk_delete_without_selection(signed_in, posts):
 def test_unknown_record_is_a_404(signed_in, posts):
     assert signed_in.get("/_/collections/posts/records/nope").status_code == 404
     assert signed_in.get("/_/collections/posts/records/nope/delete").status_code == 404
+
+
+def test_relation_columns_show_the_related_labels(signed_in, core, posts, tags):
+    create(core, posts, title="labelled", tags=[tags[0].id, tags[1].id])
+    html = signed_in.text("/_/collections/posts/records")
+    assert "python, web" in html
