@@ -83,13 +83,15 @@ def test_after_success_runs_only_once_committed(client, core, notes):
 
 
 def test_after_error_runs_on_rollback_and_after_success_does_not(client, core, notes):
-    """The createRule is checked after the INSERT, inside the transaction: failing it rolls the row back."""
-    core.collections_service.update("notes", {"createRule": "n > 0"})
-    response = client.post("/api/collections/notes/records", json={"title": "rolled", "n": 0})
+    """A unique index fails the INSERT, after the before-hooks ran: the transaction rolls back."""
+    core.collections_service.update("notes", {"indexes": ["CREATE UNIQUE INDEX idx_notes_title ON notes (title)"]})
+    assert client.post("/api/collections/notes/records", json={"title": "dup"}).status_code == 200
+    response = client.post("/api/collections/notes/records", json={"title": "dup"})
     assert response.status_code == 400
-    assert titles(core) == []
-    assert calls(core, "after_create_success") == []
-    assert calls(core, "after_create_error") == [("after_create_error", "rolled (via hook)", False, "ApiError")]
+    assert titles(core) == ["dup (via hook)"]
+    assert len(calls(core, "after_create_success")) == 1
+    (error,) = calls(core, "after_create_error")
+    assert error[:2] == ("after_create_error", "dup (via hook)") and error[3] == "ApiError"
 
 
 def test_a_vetoed_write_fires_after_error_too(client, core, notes):
@@ -170,3 +172,73 @@ def test_the_settings_hook_changes_and_vetoes_a_change(client, core, su_headers)
     assert vetoed.status_code == 400
     assert vetoed.get_json()["message"] == "Not that name."
     assert client.get("/api/settings", headers=su_headers).get_json()["meta"]["appName"] == "My App"
+
+
+# ---- around-style hooks and ordering -----------------------------------------------------------------
+WRAPPER = """
+    from baas.plugin_api import bad_request, hookimpl
+
+
+    @hookimpl(wrapper=True)
+    def baas_record_view_request(event):
+        event.record_id = event.record_id.strip()  # before the default: change its input
+        record = yield
+        record.extra["viewedVia"] = "wrapper"  # after it: change its output
+        return record
+
+
+    @hookimpl(wrapper=True)
+    def baas_record_create(event):
+        result = yield  # the row is written (inside the transaction) when this resumes
+        if event.record.get("title").startswith("undo"):
+            raise bad_request("Undone after the write.")
+        return result
+"""
+
+
+@pytest.fixture
+def wrapped(app_factory, tmp_path):
+    folder = tmp_path / "plugins"
+    write_plugin(folder, "recorder", RECORDER)
+    write_plugin(folder, "wrapper", WRAPPER)
+    flask_app = app_factory(plugins_dir=str(folder))
+    core = flask_app.extensions["baas"]
+    core.collections_service.create({"name": "notes", "fields": NOTES_FIELDS, **OPEN_RULES})
+    return flask_app.test_client(), core
+
+
+def test_a_wrapper_changes_the_input_and_the_output_of_the_default(wrapped):
+    client, _core = wrapped
+    created = client.post("/api/collections/notes/records", json={"title": "w"}).get_json()
+    response = client.get(f"/api/collections/notes/records/%20{created['id']}%20")
+    assert response.status_code == 200
+    assert response.get_json()["viewedVia"] == "wrapper"
+
+
+def test_a_wrapper_raising_after_the_write_rolls_it_back(wrapped):
+    client, core = wrapped
+    response = client.post("/api/collections/notes/records", json={"title": "undo me"})
+    assert response.status_code == 400
+    assert response.get_json() == {"status": 400, "message": "Undone after the write.", "data": {}}
+    assert titles(core) == []
+    assert calls(core, "after_create_error") == [("after_create_error", "undo me (via hook)", False, "ApiError")]
+
+
+ORDERED = """
+    from baas.plugin_api import hookimpl
+
+
+    @hookimpl{options}
+    def baas_record_create(event):
+        event.record.set("title", event.record.get("title") + "-{name}")
+"""
+
+
+@pytest.mark.parametrize(("a_options", "expected"), [("", "x-b-a"), ("(tryfirst=True)", "x-a-b")])
+def test_later_registered_plugins_run_first_unless_pinned(app_factory, tmp_path, a_options, expected):
+    folder = tmp_path / "plugins"
+    write_plugin(folder, "a_first", ORDERED.format(options=a_options, name="a"))
+    write_plugin(folder, "b_second", ORDERED.format(options="", name="b"))
+    core = app_factory(plugins_dir=str(folder)).extensions["baas"]
+    notes = core.collections_service.create({"name": "notes", "fields": NOTES_FIELDS})
+    assert core.records.create(notes, RequestContext.system(), {"title": "x"}).get("title") == expected
