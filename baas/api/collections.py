@@ -68,7 +68,15 @@ def truncate(collection: str):
 @bp.put("/api/collections/import")
 def import_collections():
     body = json_body()
-    core().collections_service.import_collections(body.get("collections"), bool(body.get("deleteMissing")))
+    items, delete_missing = body.get("collections"), body.get("deleteMissing", False)
+    if items is not None and not isinstance(items, list) or not isinstance(delete_missing, bool):
+        raise errors.bad_request("An error occurred while loading the submitted data.")
+    if not items:
+        raise errors.bad_request(
+            "An error occurred while validating the submitted data.",
+            {"collections": errors.FieldError("validation_required", "Cannot be blank.")},
+        )
+    core().collections_service.import_collections(items, delete_missing)
     return no_content()
 
 

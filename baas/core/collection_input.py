@@ -223,5 +223,5 @@ def _keep_client_secrets(collection: Collection, existing: Collection | None) ->
         return
     stored = {p.get("name"): p for p in existing.options.get("oauth2", {}).get("providers", []) if isinstance(p, dict)}
     for provider in collection.options.get("oauth2", {}).get("providers", []):
-        if isinstance(provider, dict) and not provider.get("clientSecret") and provider.get("name") in stored:
-            provider["clientSecret"] = stored[provider["name"]].get("clientSecret", "")
+        if isinstance(provider, dict) and not provider.get("clientSecret") and stored.get(provider.get("name"), {}).get("clientSecret"):
+            provider["clientSecret"] = stored[provider["name"]]["clientSecret"]

@@ -8,6 +8,7 @@ is checked in `collection_checks`, and only then touches the database.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import errors
 from ..errors import FieldError
+from ..ids import collection_id_for
 from ..hooks.events import CollectionEvent
 from ..schema import ddl
 from ..schema.collection import Collection
@@ -117,40 +119,90 @@ class CollectionsService:
         self.app.refresh()
         return [c.to_json() for c in sorted(self.app.collections.all(), key=lambda c: (c.created, c.name))]
 
-    def import_collections(self, items: list[Any], delete_missing: bool = False, *, record: bool = True) -> None:
+    def import_collections(
+        self, items: list[Any], delete_missing: bool = False, *, record: bool = True, replace_fields: bool | None = None
+    ) -> None:
         """Create or update every collection of `items` (matched by id, then name) in one transaction.
 
-        Two passes let collections reference each other in any order: new collections are first created
-        bare (system fields only), then every one gets its full definition. With `delete_missing`, other
-        non-system collections are deleted. Any failure rolls everything back."""
+        As PocketBase's import: keys an item leaves out keep their stored value, and fields the item leaves
+        out are kept (after the item's) unless `delete_missing`, which also deletes every other non-system
+        collection. `replace_fields` (default: `delete_missing`) alone makes the items' field lists exact.
+        New collections are first created bare, so collections may reference each other in any order, and
+        views are defined last (a view reading another view after it). Any failure rolls everything back,
+        and an item identical to its stored collection changes nothing (importing twice is a no-op)."""
         self.app.refresh()
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise _import_error("the collections must be a list of objects")
+        replace = delete_missing if replace_fields is None else replace_fields
         try:
             with self.app.db.transaction():
-                targets = []
+                before: dict[str, Collection | None] = {}
+                targets: list[tuple[str, dict[str, Any]]] = []
                 for item in items:
                     existing = self._match(item)
                     if existing is None:
-                        bare = {key: item[key] for key in ("id", "name", "type") if key in item}
-                        if bare.get("type") == "view":
-                            bare["type"] = "base"  # a placeholder table until pass two makes it a view
+                        bare = {key: item[key] for key in ("id", "name", "type", "system") if key in item}
+                        if bare.get("type") == "view":  # a placeholder table until its turn comes
+                            if not bare.get("id") and isinstance(bare.get("name"), str):
+                                bare["id"] = collection_id_for("view", bare["name"])
+                            bare["type"] = "base"
                         existing = self.create(bare, record=False)
-                    targets.append((existing, item))
-                for existing, item in targets:
-                    current = self.app.collections.get(existing.id) or existing
-                    if item.get("type") == "view" and current.type != "view":
-                        self.store_removal(current, record=False)
-                        self.create(item, record=record)
+                        before[existing.id] = None
                     else:
-                        self.update(current.id, {key: value for key, value in item.items() if key != "id"}, record=record)
+                        before.setdefault(existing.id, existing)
+                    targets.append((existing.id, item))
+                for target, item in targets:
+                    if item.get("type") != "view":
+                        self._import_one(target, item, before, replace, record)
+                self._import_views([pair for pair in targets if pair[1].get("type") == "view"], before, replace, record)
                 if delete_missing:
-                    keep = {existing.id for existing, _ in targets}
-                    for other in self.app.collections.all():
-                        if other.id not in keep and not other.system:
-                            self.store_removal(other, record=record)
+                    doomed = [c for c in self.app.collections.all() if c.id not in before and not c.system]
+                    for other in sorted(doomed, key=lambda c: not c.is_view):  # views first: they read the others
+                        self.store_removal(other, record=record)
+        except _ImportFailure as failure:
+            raise _import_error(str(failure)) from failure
         except errors.ApiError as error:
-            raise _import_error(f"{error.message} {error.to_json()['data']}") from error
+            raise _import_error(_describe_failure(error, None)) from error
+
+    def _import_views(
+        self, views: list[tuple[str, dict[str, Any]]], before: dict[str, Collection | None], replace: bool, record: bool
+    ) -> None:
+        """Views in list order; one that fails is retried after the others (it may read a later view)."""
+        pending = list(views)
+        while pending:
+            failed: list[tuple[tuple[str, dict[str, Any]], _ImportFailure]] = []
+            for target, item in pending:
+                try:
+                    with self.app.db.transaction() as tx, tx.connection.begin_nested():
+                        self._import_one(target, item, before, replace, record)
+                except _ImportFailure as failure:
+                    failed.append(((target, item), failure))
+            if len(failed) == len(pending):
+                raise failed[0][1]
+            pending = [pair for pair, _failure in failed]
+
+    def _import_one(
+        self, target: str, item: dict[str, Any], before: dict[str, Collection | None], replace: bool, record: bool
+    ) -> None:
+        current = self.get(target)
+        data = {key: value for key, value in item.items() if key not in ("id", "created", "updated")}
+        if not replace and isinstance(data.get("fields"), list) and not current.is_view:
+            given = data["fields"]
+            ids = {f.get("id") for f in given if isinstance(f, dict) and f.get("id")}
+            names = {f.get("name") for f in given if isinstance(f, dict)}
+            data["fields"] = given + [f.to_json() for f in current.fields if f.id not in ids and f.name not in names]
+        if _unchanged(current, data):
+            return
+        try:
+            if item.get("type") == "view" and not current.is_view:  # the placeholder of a new view
+                self.store_removal(current, record=False)
+                result = self.create({**data, "id": target}, record=False)
+            else:
+                result = self.update(target, data, record=False)
+        except errors.ApiError as error:
+            raise _ImportFailure(_describe_failure(error, current)) from error
+        if record:
+            schema_migrations.record_change(self.app, before[target], result)
 
     def _match(self, item: dict[str, Any]) -> Collection | None:
         for key in ("id", "name"):
@@ -251,11 +303,44 @@ def _database_errors_as(message: str) -> Iterator[None]:
         raise errors.bad_request(f"{message} Raw error: {raw}", cause=error) from error
 
 
-def _import_error(raw: str) -> errors.ApiError:
+def _import_error(message: str) -> errors.ApiError:
     return errors.bad_request(
-        "Failed to import the collections.",
-        {"collections": FieldError("validation_collections_import_failure", f"Failed to import the collections configuration. Raw error: {raw}")},
+        "Failed to import collections.", {"collections": FieldError("validation_collections_import_failure", message)}
     )
+
+
+def _unchanged(current: Collection, data: dict[str, Any]) -> bool:
+    """Whether applying `data` to `current` would leave its definition as it is (a view's fields aside,
+    as they come from its query)."""
+    try:
+        candidate = build_update(current, data)
+    except InvalidFormat:
+        return False
+
+    def definition(collection: Collection) -> dict[str, Any]:
+        out = collection.to_json(secrets=True)
+        for key in ("created", "updated") + (("fields",) if collection.is_view else ()):
+            out.pop(key, None)
+        return out
+
+    return definition(candidate) == definition(current)
+
+
+class _ImportFailure(Exception):
+    """One collection of an import failed; the message is PocketBase's description of it."""
+
+
+def _describe_failure(error: errors.ApiError, subject: Collection | None) -> str:
+    """PocketBase's words for a failed import: the invalid fields of the collection, or the raw error."""
+    data = error.to_json()["data"]
+    if data and subject is not None:
+        messages = json.dumps(_messages(data), indent=2)
+        return f'Data validations failed for collection "{subject.name}" ({subject.id}):\n{messages}.'
+    return f"Failed to import the collections configuration. Raw error:\n{_sentence(error.message)}"
+
+
+def _messages(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value["message"] if "message" in value else _messages(value) for key, value in data.items()}
 
 
 def _sentence(text: str) -> str:

@@ -31,8 +31,12 @@ _UNSAFE = re.compile(r"[^\w-]")
 
 
 def record_change(app: "App", before: Collection | None, after: Collection | None) -> None:
-    """Write the migration file for one committed change (call inside the change's transaction)."""
+    """Write the migration file for one committed change (call inside the change's transaction).
+
+    A change that leaves the definition as it was (timestamps aside) writes nothing."""
     if not app.config.automigrate or app.config.migrations_dir is None:
+        return
+    if before is not None and after is not None and _definition(before) == _definition(after):
         return
     action = "created" if before is None else "deleted" if after is None else "updated"
     name = _UNSAFE.sub("_", (after or before).name)
@@ -50,6 +54,13 @@ def record_change(app: "App", before: Collection | None, after: Collection | Non
         (directory / file_name).write_bytes(orjson.dumps(content, option=orjson.OPT_INDENT_2))
 
     tx.on_commit(write)
+
+
+def _definition(collection: Collection) -> dict[str, Any]:
+    data = collection.to_json(secrets=True)
+    data.pop("created", None)
+    data.pop("updated", None)
+    return data
 
 
 def pending(app: "App") -> list[Path]:
@@ -90,7 +101,7 @@ def _apply(app: "App", step: dict[str, Any], name: str, *, mark: bool) -> None:
     service = app.collections_service
     with app.db.transaction() as tx:
         if step.get("upsert"):
-            service.import_collections(step["upsert"], delete_missing=False, record=False)
+            service.import_collections(step["upsert"], delete_missing=False, record=False, replace_fields=True)
         for collection_id in step.get("delete", []):
             found = app.collections.get(collection_id)
             if found is not None:
