@@ -187,19 +187,27 @@ class Kit:
         self.update_collection(collection, fields=fields)
 
 
-def make_kit(databases, data_dir, **config_extra: Any) -> tuple[Kit, str | None]:
+def make_kit(databases, data_dir, *, url: str | None = None, redis_url: str | None = None, **config_extra: Any) -> tuple[Kit, str | None]:
+    """An app with a superuser and cheap passwords on a fresh database, or on `url`'s (another process
+    of the same deployment: same data dir and database, already set up). `config_extra` goes to
+    `Config.extra`; the broker is the in-process one unless `realtime_broker` says otherwise."""
     from baas import create_app, load_config
     from baas.core import superusers
 
-    url = databases.fresh(data_dir)
+    shared = url is not None or (data_dir / "data.db").exists()
+    if not shared:
+        url = databases.fresh(data_dir)
     extra = {"realtime_broker": "memory", **config_extra}
-    flask_app = create_app(load_config(data_dir, url, env={}, extra=extra), run_migrations=False)
+    env = {"BAAS_REDIS_URL": redis_url} if redis_url else {}
+    flask_app = create_app(load_config(data_dir, url, env=env, extra=extra), run_migrations=False)
     flask_app.config["TESTING"] = True
     made = Kit(flask_app)
-    fields = [{**field.to_json(), "cost": 4} if field.type == "password" else field.to_json()
-              for field in made.core.collections.get("_superusers").fields]
-    made.core.collections_service.update("_superusers", {"fields": fields})
-    superusers.upsert(made.core, SU_EMAIL, SU_PASSWORD)
+    if not shared:
+        fields = [{**field.to_json(), "cost": 4} if field.type == "password" else field.to_json()
+                  for field in made.core.collections.get("_superusers").fields]
+        made.core.collections_service.update("_superusers", {"fields": fields})
+        superusers.upsert(made.core, SU_EMAIL, SU_PASSWORD)
     made.su = made.login(SU_EMAIL, SU_PASSWORD, collection="_superusers")
-    made.cheap_passwords("users")
+    if not shared:
+        made.cheap_passwords("users")
     return made, url
