@@ -67,11 +67,29 @@ def max_body_size(collection: Collection) -> int:
 
 
 class _StrictFormDataParser(FormDataParser):
-    """Raises on a malformed or truncated multipart body, which werkzeug otherwise reads as an empty form."""
+    """Raises on a malformed or truncated multipart body, which werkzeug otherwise reads as an empty form,
+    and then closes the temporary files of the parts read so far."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.silent = False
+        self._opened: list = []
+        factory = self.stream_factory
+
+        def tracked(*args: Any, **kwargs: Any):
+            stream = factory(*args, **kwargs)
+            self._opened.append(stream)
+            return stream
+
+        self.stream_factory = tracked
+
+    def parse(self, *args: Any, **kwargs: Any):
+        try:
+            return super().parse(*args, **kwargs)
+        except BaseException:
+            for stream in self._opened:
+                stream.close()
+            raise
 
 
 def limit_body(limit: int) -> None:
@@ -84,6 +102,8 @@ def limit_body(limit: int) -> None:
 
 
 def _form_body() -> dict[str, Any]:
+    if request.mimetype == "multipart/form-data" and request.content_length == 0:
+        raise errors.bad_request("Failed to read the submitted data.")  # PocketBase's answer to an empty one
     try:
         form, files = request.form, request.files
     except ValueError as error:  # a truncated or malformed multipart body
