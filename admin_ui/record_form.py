@@ -150,6 +150,8 @@ def display_value(field: Field, value: Any) -> str:
         return "yes" if value else "no"
     if field.type == "password":
         return "••••••"
+    if field.type in ("date", "autodate") and isinstance(value, str):
+        return value[:19]  # to the second; the form shows the full value
     if isinstance(value, (dict, list)):
         if field.type in ("select", "relation", "file"):
             return ", ".join(str(item) for item in value)
