@@ -58,7 +58,9 @@ class AuthResult:
 
 # ---- installation -----------------------------------------------------------------------------------
 def install(app: "App") -> None:
-    """Give `app` its mailer and rate limits and register the flows' default plugins (idempotent)."""
+    """Give `app` its rate limits and register the mailer's and the flows' default plugins (idempotent).
+
+    Called by `register_api`; it belongs in `App.__init__` next to `RecordDefaults`."""
     if getattr(app, "rate_limits", None) is not None:
         return
     from . import email_change, impersonate, mailer, otp, password_auth, password_reset, refresh, verification
@@ -67,7 +69,6 @@ def install(app: "App") -> None:
     with _install_lock:
         if getattr(app, "rate_limits", None) is not None:
             return
-        app.mailer = mailer.Mailer(app)
         plugins = {
             "baas.mailer": mailer.MailerDefaults(),
             "baas.auth": AuthResponseDefaults(),
