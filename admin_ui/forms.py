@@ -253,7 +253,10 @@ class TestEmailForm(FlaskForm):
     email = EmailField("Send to", validators=[DataRequired()])
     template = SelectField(
         "Template",
-        choices=choices(("verification", "Verification"), ("password-reset", "Password reset"), ("email-change", "Email change"), ("otp", "OTP")),
+        choices=choices(
+            ("verification", "Verification"), ("password-reset", "Password reset"), ("email-change", "Email change"),
+            ("otp", "OTP"), ("login-alert", "Login alert"),
+        ),
     )
 
 

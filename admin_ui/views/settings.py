@@ -6,18 +6,21 @@ rate limits and trusted proxy headers. Superusers are managed as records of `_su
     POST /_/settings/test-email           settings_test_email
     POST /_/settings/test-storage         settings_test_storage
 
+The two test buttons do what `POST /api/settings/test/email|s3` do, through the same core functions.
 Values are saved with `settings.update`, the service behind `PATCH /api/settings`; secrets (SMTP password,
 S3 secret) are write-only: never rendered, and left unchanged when their input is left empty.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
-from baas.errors import ApiError
+from baas.core import record_mails
+from baas.errors import ApiError, bad_request
+from baas.storage import StorageError
+from baas.storage.s3 import S3Storage
 
 from ..forms import SECTION_FORMS, TestEmailForm, TestStorageForm, apply_api_errors, fill_form, form_patch
 from ..site import core, render
@@ -30,9 +33,6 @@ SECTION_TITLES = {
     "rate-limits": "Rate limits",
     "proxy": "Trusted proxy",
 }
-#: where the send-test-email and test-S3 services are expected (built elsewhere); (module, function)
-TEST_EMAIL_SERVICE = ("baas.api.settings_test", "send_test_email")
-TEST_STORAGE_SERVICE = ("baas.api.settings_test", "test_s3")
 
 
 def register(bp: Blueprint) -> None:
@@ -42,14 +42,20 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/settings/<section>", "settings_save", settings_save, methods=["POST"])
 
 
-def optional_service(location: tuple[str, str]) -> Callable | None:
-    module_name, function = location
+def send_test_email(app, email: str, template: str) -> None:
+    """What `POST /api/settings/test/email` does: one template to `email` now (ApiError on failure)."""
+    record_mails.send_test(app, {"email": email, "template": template})
+
+
+def test_storage(app) -> None:
+    """What `POST /api/settings/test/s3` does for record files: write, read back and remove a probe."""
+    s3 = app.settings.get()["s3"]
+    if not s3.get("enabled"):
+        raise bad_request("S3 storage is not enabled: save the settings with it enabled first.")
     try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    found = getattr(module, function, None)
-    return found if callable(found) else None
+        S3Storage(s3).check()
+    except StorageError as error:
+        raise bad_request(str(error).rstrip(".") + ".", cause=error) from error
 
 
 def _stored(form) -> dict[str, Any]:
@@ -76,8 +82,6 @@ def _page(section: str, form=None, leftover: list[str] | None = None, status: in
         },
         test_email_form=TestEmailForm() if section == "mail" else None,
         test_storage_form=TestStorageForm() if section == "storage" else None,
-        test_email_available=optional_service(TEST_EMAIL_SERVICE) is not None,
-        test_storage_available=optional_service(TEST_STORAGE_SERVICE) is not None,
     ), status
 
 
@@ -102,16 +106,14 @@ def settings_save(section: str):
 
 def settings_test_email():
     form = TestEmailForm()
-    service = optional_service(TEST_EMAIL_SERVICE)
     if not form.validate_on_submit():
         flash("Enter an email address to send the test email to.", "danger")
-    elif service is None:
-        flash("Sending test emails is not available in this build yet.", "warning")
     else:
         try:
-            service(core(), form.email.data, form.template.data)
+            send_test_email(core(), form.email.data, form.template.data)
         except ApiError as error:
-            flash(f"Failed to send the test email: {error.message}", "danger")
+            detail = f" ({error.cause})" if error.cause is not None else ""
+            flash(f"Failed to send the test email: {error.message}{detail}", "danger")
         else:
             flash(f"Test email sent to {form.email.data}.", "success")
     return redirect(url_for("admin_ui.settings", section="mail"))
@@ -119,16 +121,12 @@ def settings_test_email():
 
 def settings_test_storage():
     form = TestStorageForm()
-    service = optional_service(TEST_STORAGE_SERVICE)
     if not form.validate_on_submit():
         abort(400)
-    if service is None:
-        flash("Testing the S3 connection is not available in this build yet.", "warning")
+    try:
+        test_storage(core())
+    except ApiError as error:
+        flash(f"S3 connection failed: {error.message}", "danger")
     else:
-        try:
-            service(core(), "storage")
-        except ApiError as error:
-            flash(f"S3 connection failed: {error.message}", "danger")
-        else:
-            flash("S3 connection succeeded.", "success")
+        flash("S3 connection succeeded.", "success")
     return redirect(url_for("admin_ui.settings", section="storage"))

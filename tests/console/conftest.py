@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from console_support import Console
+from support.s3 import s3_server, s3_settings  # noqa: F401  (fixtures: a real S3 server for the storage test)
 
 @pytest.fixture
 def console(client) -> Console:

@@ -99,37 +99,65 @@ def test_unknown_section_is_a_404(signed_in):
     assert signed_in.post("/_/settings/nope", {}, token_from="/_/settings").status_code == 404
 
 
-def test_send_test_email(signed_in, monkeypatch):
-    from baas.admin_ui.views import settings as view
+class _Inbox:
+    def __init__(self):
+        self.messages = []
 
-    sent = []
-    monkeypatch.setattr(view, "optional_service", lambda location: (lambda app, to, template: sent.append((to, template))) if location == view.TEST_EMAIL_SERVICE else None)
-    response = signed_in.post("/_/settings/test-email", {"email": "me@example.com", "template": "verification"}, token_from="/_/settings?section=mail")
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    from support.server import free_port
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_send_test_email_through_the_saved_smtp_settings(signed_in, core, smtp_server):
+    controller, inbox = smtp_server
+    core.settings.update({"smtp": {"enabled": True, "host": "127.0.0.1", "port": controller.port, "tls": False}})
+    response = signed_in.post(
+        "/_/settings/test-email", {"email": "me@example.com", "template": "verification"}, token_from="/_/settings?section=mail"
+    )
     assert response.status_code == 302
-    assert sent == [("me@example.com", "verification")]
     assert "Test email sent to me@example.com." in signed_in.text("/_/settings?section=mail")
+    (recipients, content), = inbox.messages
+    assert recipients == ["me@example.com"] and "Verify" in content
 
 
-def test_test_email_and_storage_say_when_unavailable(signed_in, monkeypatch):
-    from baas.admin_ui.views import settings as view
+def test_send_test_email_reports_failures(signed_in, core):
+    from support.server import free_port
 
-    monkeypatch.setattr(view, "optional_service", lambda location: None)
-    signed_in.post("/_/settings/test-email", {"email": "me@example.com", "template": "verification"}, token_from="/_/settings?section=mail")
-    assert "not available in this build yet" in signed_in.text("/_/settings?section=mail")
+    core.settings.update({"smtp": {"enabled": True, "host": "127.0.0.1", "port": free_port(), "tls": False}})
+    signed_in.post("/_/settings/test-email", {"email": "me@example.com", "template": "otp"}, token_from="/_/settings?section=mail")
+    assert "Failed to send the test email" in signed_in.text("/_/settings?section=mail")
+    signed_in.post("/_/settings/test-email", {"email": "", "template": "otp"}, token_from="/_/settings?section=mail")
+    assert "Enter an email address" in signed_in.text("/_/settings?section=mail")
+
+
+def test_s3_connection_test_succeeds_against_a_real_s3_server(signed_in, core, s3_settings):
+    core.settings.update({"s3": s3_settings})
     signed_in.post("/_/settings/test-storage", {}, token_from="/_/settings?section=storage")
-    assert "not available in this build yet" in signed_in.text("/_/settings?section=storage")
+    assert "S3 connection succeeded." in signed_in.text("/_/settings?section=storage")
 
 
-def test_s3_connection_test_reports_failures(signed_in, monkeypatch):
-    from baas.admin_ui.views import settings as view
-    from baas.errors import bad_request
+def test_s3_connection_test_reports_failures(signed_in, core):
+    from support.server import free_port
 
-    def failing(app, section):
-        raise bad_request("bucket not found")
-
-    monkeypatch.setattr(view, "optional_service", lambda location: failing)
     signed_in.post("/_/settings/test-storage", {}, token_from="/_/settings?section=storage")
-    assert "S3 connection failed: bucket not found" in signed_in.text("/_/settings?section=storage")
+    assert "S3 storage is not enabled" in signed_in.text("/_/settings?section=storage")
+    settings = {"enabled": True, "bucket": "nope", "region": "us-east-1", "endpoint": f"http://127.0.0.1:{free_port()}",
+                "accessKey": "x", "secret": "y", "forcePathStyle": True}
+    core.settings.update({"s3": settings})
+    signed_in.post("/_/settings/test-storage", {}, token_from="/_/settings?section=storage")
+    assert "S3 connection failed" in signed_in.text("/_/settings?section=storage")
 
 
 def test_settings_link_to_superusers(signed_in):
