@@ -71,7 +71,7 @@ def download(collection: str, record_id: str, filename: str):
     info = storage.stat(key)
     if info is None:
         raise errors.not_found()
-    content_type = _sniff(storage, key)
+    content_type = _sniff(storage, key, info.size)
     served_name = filename
     thumb = request.args.get("thumb", "")
     if thumb and allowed(thumb, field.thumbs):
@@ -80,7 +80,7 @@ def download(collection: str, record_id: str, filename: str):
             thumb_info = storage.stat(thumb_key)
             if thumb_info is not None:
                 key, info, served_name = thumb_key, thumb_info, f"{thumb}_{filename}"
-                content_type = _sniff(storage, key)
+                content_type = _sniff(storage, key, info.size)
     return _serve(storage, key, info, content_type, served_name, private=field.protected)
 
 
@@ -91,9 +91,9 @@ def _field_holding(record, filename: str):
     return None
 
 
-def _sniff(storage, key: str) -> str:
+def _sniff(storage, key: str, size: int) -> str:
     """The type from the stored bytes, the same way an upload's type is found."""
-    return detect_type(b"".join(storage.read(key, 0, SNIFF_BYTES - 1)))
+    return detect_type(b"".join(storage.read(key, 0, SNIFF_BYTES - 1)) if size else b"")
 
 
 def response_type(content_type: str, filename: str, size: int) -> str:

@@ -84,6 +84,10 @@ class S3Storage(Storage):
             arguments["Range"] = f"bytes={start}-{'' if end is None else end}"
         try:
             body = self.client.get_object(**arguments)["Body"]
+        except self._client_error as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRange":  # nothing at `start` (an empty file)
+                return
+            raise StorageError(str(error)) from error
         except self._errors as error:
             raise StorageError(str(error)) from error
         try:
