@@ -17,8 +17,8 @@ from typing import Any, BinaryIO, Iterator
 from .base import CHUNK_SIZE, FileInfo, Storage, StorageError
 from .paths import check_key
 
-#: large uploads go as a multipart upload of 8 MB parts, two in flight: about 16 MB of buffers per upload
-#: (boto3's default of ten concurrent parts would hold 80 MB)
+#: large uploads go as a multipart upload of 8 MB parts, two in flight and two read ahead: about 16-32 MB of
+#: buffers per upload (boto3's defaults, ten parts in flight and ten read ahead, held 90 MB for a 200 MB file)
 PART_SIZE = 8 * 1024 * 1024
 MAX_CONCURRENCY = 2
 
@@ -33,6 +33,7 @@ def _boto():
     from botocore.exceptions import BotoCoreError, ClientError
 
     transfer = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=MAX_CONCURRENCY)
+    transfer.max_in_memory_upload_chunks = MAX_CONCURRENCY  # parts read ahead into memory (default 10: 80 MB)
     # S3UploadFailedError (from upload_fileobj) is a Boto3Error, not a BotoCoreError
     return boto3, transfer, BotoConfig, (BotoCoreError, ClientError, Boto3Error), ClientError
 
