@@ -1,4 +1,4 @@
-"""The `baas` command: `serve`, `superuser upsert|delete`, `migrate up|down|history`.
+"""The `baas` command: `serve`, `superuser upsert|delete`, `migrate up|down|history`, `collections export|import`.
 
 Every command builds its configuration with `load_config`, so flags win over `BAAS_*` environment
 variables, which win over defaults. Commands print short messages and never the secret key or URLs with
@@ -7,17 +7,22 @@ credentials; a failure is one line on stderr and a non-zero exit status.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import click
+from sqlalchemy import inspect, select
 
 from . import __version__, log_config, server
 from .app import check_plugins, create_app
 from .config import load_config
+from .core import schema_migrations
 from .core.app import App
 from .db import migrate
 from .db.database import Database, build_engine
+from .db.tables import migrations_table
 from .errors import ApiError
 from .hooks.loader import PluginLoadError
 
@@ -105,13 +110,13 @@ def superuser_delete(email: str, data_dir: str | None) -> None:
 
 @main.group("migrate")
 def migrate_group() -> None:
-    """Apply, revert or list the migrations of the system tables."""
+    """Apply, revert or list the migrations: the system tables', then the collection migration files."""
 
 
 @migrate_group.command("up")
 @dir_option
 def migrate_up(data_dir: str | None) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration: the system tables', then the collection migration files."""
     with system_database(data_dir) as database:
         before = migrate.current_revision(database)
         migrate.upgrade(database)
@@ -120,13 +125,36 @@ def migrate_up(data_dir: str | None) -> None:
         click.echo(f"No new migrations to apply (at {after}).")
     else:
         click.echo(f"Applied migrations {before or 'base'} -> {after}.")
+    if not _collection_migration_files(data_dir):
+        return
+    with running_app(data_dir) as app:
+        try:
+            applied = schema_migrations.apply_pending(app)
+        except ApiError as error:
+            raise click.ClickException(describe(error)) from error
+    for name in applied:
+        click.echo(f"Applied collection migration {name}.")
+    if not applied:
+        click.echo("No new collection migrations to apply.")
 
 
 @migrate_group.command("down")
 @click.argument("count", type=click.IntRange(min=1), default=1)
 @dir_option
 def migrate_down(count: int, data_dir: str | None) -> None:
-    """Revert the last COUNT applied migrations (default 1)."""
+    """Revert the last COUNT applied migrations (default 1): collection migration files first, newest first,
+    then the system tables'."""
+    if _applied_collection_migrations(data_dir):
+        with running_app(data_dir) as app:
+            while count and schema_migrations.applied(app):
+                try:
+                    name = schema_migrations.revert_last(app)
+                except ApiError as error:
+                    raise click.ClickException(describe(error)) from error
+                click.echo(f"Reverted collection migration {name}.")
+                count -= 1
+        if not count:
+            return
     with system_database(data_dir) as database:
         applied = [rev for rev, _doc, done in migrate.history(database) if done]
         if not applied:
@@ -140,12 +168,70 @@ def migrate_down(count: int, data_dir: str | None) -> None:
 @migrate_group.command("history")
 @dir_option
 def migrate_history(data_dir: str | None) -> None:
-    """List every migration, oldest first; [x] marks the applied ones."""
+    """List every migration, oldest first, then the collection migration files; [x] marks the applied ones."""
     with system_database(data_dir) as database:
         rows = migrate.history(database)
     for revision, doc, applied in rows:
         title = doc.strip().splitlines()[0] if doc.strip() else ""
         click.echo(f"[{'x' if applied else ' '}] {revision}  {title}")
+    applied_files = set(_applied_collection_migrations(data_dir))
+    for name in sorted(applied_files | {path.name for path in _collection_migration_files(data_dir)}):
+        click.echo(f"[{'x' if name in applied_files else ' '}] {name}")
+
+
+def _collection_migration_files(data_dir: str | None) -> list[Path]:
+    directory = load_config(data_dir).migrations_dir
+    return sorted(Path(directory).glob("*.json")) if directory is not None and Path(directory).is_dir() else []
+
+
+def _applied_collection_migrations(data_dir: str | None) -> list[str]:
+    """Names of the applied collection migration files (none before the system tables have `_migrations`)."""
+    with system_database(data_dir) as database, database.read() as connection:
+        if not inspect(connection).has_table(migrations_table.name):
+            return []
+        return list(connection.execute(select(migrations_table.c.file).order_by(migrations_table.c.file)).scalars())
+
+
+@main.group("collections")
+def collections_group() -> None:
+    """Export or import the collection definitions (schema as code)."""
+
+
+@collections_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True), required=False)
+@dir_option
+def collections_export(file: str | None, data_dir: str | None) -> None:
+    """Write every collection definition as JSON to FILE (or stdout), as `PUT /api/collections/import` takes it."""
+    with running_app(data_dir) as app:
+        items = app.collections_service.export()
+    text = json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    Path(file).write_text(text, encoding="utf-8")
+    click.echo(f"Exported {len(items)} collections to {file}.", err=True)
+
+
+@collections_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@dir_option
+def collections_import(file: str, data_dir: str | None) -> None:
+    """Create or update the collections of FILE (an export, or the body of `PUT /api/collections/import`).
+
+    Collections and fields the file does not mention are kept, so importing the same file twice changes nothing."""
+    try:
+        data = json.loads(Path(file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"{file} is not a JSON file: {error}") from error
+    items = data.get("collections") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+        raise click.ClickException(f"{file} holds no list of collections.")
+    with running_app(data_dir) as app:
+        try:
+            app.collections_service.import_collections(items, delete_missing=False)
+        except ApiError as error:
+            raise click.ClickException(describe(error)) from error
+    click.echo(f"Imported {len(items)} collections from {file}.")
 
 
 @contextmanager

@@ -70,7 +70,35 @@ class CollectionsService:
             raise errors.bad_request(BAD_FORMAT, cause=error) from error
         with self.app.db.transaction(), _database_errors_as(UPDATE_FAILED):
             self._check(collection, existing, UPDATE_FAILED)
-            return self.store_change(existing, collection, record=record)
+            changed = self.store_change(existing, collection, record=record)
+            self._follow_renames(existing, changed, record)
+            return changed
+
+    def _follow_renames(self, old: Collection, new: Collection, record: bool) -> None:
+        """Keep the views reading a renamed table or column valid as definitions.
+
+        The database already follows the rename (SQLite rewrites a view's SQL, PostgreSQL tracks objects),
+        so each such view collection takes the database's current query and the fields inferred from it;
+        otherwise its stored `viewQuery` would name what no longer exists and fail on the next save,
+        export or migration replay."""
+        old_names = {field.id: field.name for field in old.fields}
+        renamed = old.name != new.name or any(old_names.get(f.id, f.name) != f.name for f in new.fields)
+        if old.is_view or not renamed:
+            return
+        connection = self.app.db.current.connection
+        for name in ddl.dependent_views(connection, new.name):
+            view = self.get(name) if self.app.collections.get(name) is not None else None
+            query = ddl.view_query(connection, name) if view is not None and view.is_view else None
+            if not query or query == view.view_query:
+                continue
+            updated = view.copy()
+            updated.options["viewQuery"] = query
+            others = [c for c in self.app.collections.all() if c.id != view.id]
+            try:
+                updated.fields = infer_fields(connection, query, others, view)
+            except InvalidViewQuery as error:
+                raise errors.bad_request(UPDATE_FAILED + f" Raw error: the view {name} cannot follow: {error}") from error
+            self.store_change(view, updated, record=record)
 
     def delete(self, id_or_name: str) -> None:
         collection = self.get(id_or_name)

@@ -29,6 +29,7 @@ from .indexes import parse_index
 from .views import check_view_query
 
 _SQL_STRINGS = re.compile(r"'(?:[^']|'')*'")
+_VIEW_HEAD = re.compile(r"^\s*CREATE\s+VIEW\s+(?:\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|\S+)\s+AS\s+", re.I)
 _SQL_IDENTIFIERS = re.compile(r"`([^`]+)`|\"([^\"]+)\"|\[([^\]]+)\]|(\w+)")
 
 
@@ -185,6 +186,20 @@ def _drop_indexes(connection, dialect: Dialect, collection: Collection) -> None:
 def dependent_views(connection: Connection, name: str) -> list[str]:
     """Names of the views that read table (or view) `name` directly."""
     return [view for view, _sql in _direct_dependents(connection, name)]
+
+
+def view_query(connection: Connection, name: str) -> str | None:
+    """The SELECT of view `name` as the database holds it now (after the renames it followed), or None."""
+    if connection.dialect.name == "postgresql":
+        found = connection.execute(
+            text("SELECT pg_get_viewdef(to_regclass(:name))"), {"name": quote(connection, name)}
+        ).scalar()
+        return found.strip().rstrip(";").strip() if found else None
+    sql = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (name,)
+    ).scalar()
+    match = _VIEW_HEAD.match(sql or "")
+    return sql[match.end():].strip().rstrip(";").strip() if match else None
 
 
 def _direct_dependents(connection: Connection, name: str) -> list[tuple[str, str]]:
