@@ -48,6 +48,8 @@ class CollectionDefaults:
         tx = self._transaction()
         tx.connection.execute(delete(collections_table).where(collections_table.c.id == event.collection.id))
         ddl.drop(tx.connection, event.collection)
+        storage = self.app.files.storage
+        tx.on_commit(lambda: storage.delete_prefix(f"{event.collection.id}/"))
 
     def _transaction(self):
         """The open transaction, with the version bump and the cache refresh every change needs."""

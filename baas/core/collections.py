@@ -119,8 +119,10 @@ class CollectionsService:
             raise errors.bad_request(
                 "View collections cannot be truncated since they don't store their own records."
             )
+        storage = self.app.files.storage
         with self.app.db.transaction() as tx:
             ddl.truncate(tx.connection, collection)
+            tx.on_commit(lambda: storage.delete_prefix(f"{collection.id}/"))
 
     def dry_run_view(self, query: str) -> dict[str, Any]:
         """The fields a view query would get and a few sample records, changing nothing."""

@@ -206,7 +206,6 @@ def test_a_failed_batch_stores_nothing_and_a_committed_one_removes_what_it_repla
     assert fx.keys(docs["id"], record["id"]) == [key(record, new)]
 
 
-@pytest.mark.xfail(strict=True, reason="baas/core/collections.py: deleting a collection leaves its records' files in storage")
 def test_deleting_a_collection_removes_its_files(fx):
     collection = fx.collection([{"name": "doc", "type": "file"}])
     fx.created(collection["name"], [("doc", "d.txt", b"d")])

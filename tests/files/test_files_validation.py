@@ -162,7 +162,6 @@ def test_a_failed_update_keeps_the_old_files_and_stores_no_new_one(fx, strict, c
     fx.client.delete(f"/api/collections/{strict['name']}/records/{record['id']}", headers=fx.su)
 
 
-@pytest.mark.xfail(strict=True, reason="baas/schema/fields/file.py quotes the name; PocketBase 0.40.6 does not")
 def test_the_size_message_is_pocketbases(fx, strict):
     body = error_of(fx.create(strict["name"], [("img", "a.png", image() + b"\0" * SIZE_LIMIT)]))
     assert body["data"]["img"]["message"] == f"Failed to upload a.png - the maximum allowed file size is {SIZE_LIMIT} bytes."

@@ -93,7 +93,7 @@ class FileField(MultiValueField):
         if upload.size > max_size:
             return FieldError(
                 "validation_file_size_limit",
-                f"Failed to upload {_quoted(original)} - the maximum allowed file size is {max_size} bytes.",
+                f"Failed to upload {original} - the maximum allowed file size is {max_size} bytes.",
                 {"file": original, "maxSize": max_size},
             )
         content_type = (upload.content_type or "").split(";")[0].strip().lower()

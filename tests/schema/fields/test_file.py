@@ -86,7 +86,7 @@ def test_upload_checks():
     assert check(field, Upload("ok.png", size=100, content_type="image/png")) is None
     assert check(field, Upload("big.png", size=101, content_type="image/png", original_name="Big.png")) == {
         "code": "validation_file_size_limit",
-        "message": 'Failed to upload "Big.png" - the maximum allowed file size is 100 bytes.',
+        "message": "Failed to upload Big.png - the maximum allowed file size is 100 bytes.",
         "params": {"file": "Big.png", "maxSize": 100},
     }
     assert check(field, Upload("doc.txt", content_type="text/plain; charset=utf-8")) == {
