@@ -76,11 +76,10 @@ def parse(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     body: dict[str, Any] = {}
     problems: dict[str, str] = {}
-    name_of = lambda field: f"r-{field.name}"  # noqa: E731
     for field in editable_fields(collection):
-        key = name_of(field)
+        key = f"r-{field.name}"
         kind = field.type
-        if kind == "id" or field.name == "id":
+        if field.name == "id":
             value = (form.get(key) or "").strip()
             if is_new and value:
                 body["id"] = value

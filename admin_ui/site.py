@@ -161,10 +161,3 @@ def install(bp: Blueprint) -> None:
     bp.register_error_handler(ApiError, _api_error)
     bp.register_error_handler(HTTPException, _http_error)
     bp.register_error_handler(Exception, _unexpected)
-    bp.add_app_template_filter(_pretty_json, "pretty_json")
-
-
-def _pretty_json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)

@@ -178,7 +178,7 @@ def test_console_main_journey(page, live_server, shot, tmp_path):
     expect(page.locator("[data-field=tags] [data-relation-chips]")).to_contain_text("python")
     expect(page.locator("[data-field=cover] .list-group-item")).to_contain_text("cover")
     expect(page.locator("[data-field=cover] img.console-file-thumb")).to_have_count(1)
-    assert page.locator("[data-field=cover] img.console-file-thumb").evaluate("img => img.naturalWidth") == 16
+    assert page.locator("[data-field=cover] img.console-file-thumb").evaluate("img => img.decode().then(() => img.naturalWidth)") == 16
     shot(page, "05-record-form", full_page=True)
 
     # filter and sort

@@ -174,7 +174,7 @@ def test_relation_labels_show_the_presentable_field(signed_in, core, posts, tags
 
 
 def test_relation_picker_searches_the_related_collection(signed_in, core, posts, tags):
-    response = signed_in.get("/_/collections/tags/lookup?q=py")
+    response = signed_in.get("/_/collections/tags/lookup?q=pytho")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.get_json()["items"] == [{"id": tags[0].id, "label": "python"}]
     everything = signed_in.get("/_/collections/tags/lookup").get_json()["items"]
