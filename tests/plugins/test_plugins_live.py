@@ -74,6 +74,18 @@ TICKS_PLUGIN = """
     @hookimpl
     def baas_bootstrap(app):
         app.cron.add("ticks", "* * * * * */2", record_tick)
+
+
+    @hookimpl
+    def baas_terminate(app):
+        with open(PATH + ".stopped", "a") as handle:
+            handle.write(f"{os.getpid()} {app.cron.running}\\n")
+
+
+    @hookimpl
+    def baas_record_create(event):  # the CLI's writes go through the same hooks
+        with open(PATH + ".created", "a") as handle:
+            handle.write(f"{event.record.collection.name} {event.ctx.is_superuser}\\n")
 """
 
 
@@ -125,6 +137,19 @@ def test_a_cron_job_runs_once_per_tick_across_two_servers(start_server, tmp_path
     runs = collections.Counter(lines[0::2])
     assert len(runs) >= 3, f"too few ticks ran: {runs}"
     assert set(runs.values()) == {1}, f"a tick ran more than once (4 schedulers): {runs}"
+    # every worker of both servers stopped cleanly: baas_terminate ran while its scheduler still ran
+    stopped = (tmp_path / "ticks.txt.stopped").read_text().split("\n")
+    assert sorted(line.split()[1] for line in stopped if line) == ["True"] * 4
+
+
+def test_the_cli_fires_the_same_hooks(start_server, tmp_path):
+    folder = tmp_path / "plugins"
+    write_plugin(folder, "ticks", TICKS_PLUGIN)
+    ticks_file = tmp_path / "ticks.txt"
+    server = start_server(args=("--plugins-dir", str(folder)), env={"TICKS_FILE": str(ticks_file)})
+    server.env["BAAS_PLUGINS_DIR"] = str(folder)
+    server.cli("superuser", "upsert", "root@example.com", "Passw0rd!23", "--dir", str(server.data_dir))
+    assert (tmp_path / "ticks.txt.created").read_text() == "_superusers True\n"
 
 
 @pytest.mark.parametrize(
