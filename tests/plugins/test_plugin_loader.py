@@ -205,3 +205,13 @@ def test_a_failing_bootstrap_hook_stops_startup(app_factory, folder):
     write_plugin(folder, "boom", "from baas.plugin_api import hookimpl\n@hookimpl\ndef baas_bootstrap(app):\n    raise RuntimeError('no')\n")
     with pytest.raises(RuntimeError, match="no"):
         app_factory(plugins_dir=str(folder))
+
+
+def test_every_bundled_plugin_is_packaged():
+    """A bundled plugin missing from pyproject's packages would be missing from the wheel and the image."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    packages = set(pyproject["tool"]["setuptools"]["packages"])
+    assert {f"baas.plugins.{name}" for name in bundled_names()} <= packages
