@@ -19,6 +19,7 @@ from ..schema.indexes import InvalidIndex, parse_index
 NAME_PATTERN = re.compile(r"^\w+$")
 MAX_NAME_LENGTH = 255
 MAX_ID_LENGTH = 100
+MAX_HELP_LENGTH = 300  # PocketBase 0.40.6 (the field modules' MAX_HELP_LENGTH says 1000)
 #: table names baas or the databases use themselves
 RESERVED_NAMES = {"_collections", "_params", "_migrations", "_logs", "alembic_version", "expand", "collectionid", "collectionname"}
 RESERVED_FIELD_NAMES = {"expand", "collectionid", "collectionname"}
@@ -117,8 +118,11 @@ def _check_fields(new: Collection, old: Collection | None, others: dict[str, Col
             )
         seen.add(lowered)
         field_errors.update(field.validate_settings(context))
-        if len(field.help) > 1000:
-            field_errors["help"] = FieldError("validation_length_out_of_range", "The length must be between 0 and 1000.")
+        if len(field.help) > MAX_HELP_LENGTH:
+            field_errors["help"] = FieldError(
+                "validation_length_out_of_range", f"The length must be between 1 and {MAX_HELP_LENGTH}.",
+                {"max": MAX_HELP_LENGTH, "min": 1},
+            )
         if field_errors:
             problems[key] = field_errors
     return problems

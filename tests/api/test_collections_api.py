@@ -405,6 +405,45 @@ def test_create_errors_as_pocketbase(api, body, data):
     assert create_error(api, body) == data
 
 
+def threshold(code: str, message: str, value) -> dict:
+    return field_error(code, message, {"threshold": value})
+
+
+NO_LESS_THAN_0 = threshold("validation_min_greater_equal_than_required", "Must be no less than 0.", 0)
+
+
+@pytest.mark.parametrize(
+    ("field", "errors"),
+    [
+        ({"type": "select", "values": ["a"], "maxSelect": 5},
+         {"maxSelect": threshold("validation_max_less_equal_than_required", "Must be no greater than 1.", 1)}),
+        ({"type": "select", "values": ["a"], "maxSelect": -1}, {"maxSelect": NO_LESS_THAN_0}),
+        ({"type": "text", "min": 5, "max": 2}, {"max": threshold("validation_min_greater_equal_than_required", "Must be no less than 5.", 5)}),
+        ({"type": "text", "min": -1}, {"min": NO_LESS_THAN_0}),
+        ({"type": "text", "autogeneratePattern": "(["},
+         {"autogeneratePattern": field_error("validation_invalid_regex", "Error parsing regexp: missing closing ]: `[`.")}),
+        ({"type": "json", "maxSize": -5}, {"maxSize": NO_LESS_THAN_0}),
+        ({"type": "file", "maxSelect": -1, "thumbs": ["abc"]},
+         {"maxSelect": NO_LESS_THAN_0, "thumbs": {"0": field_error("validation_match_invalid", "Must be in a valid format.")}}),
+        ({"type": "password", "cost": 99}, {"cost": threshold("validation_max_less_equal_than_required", "Must be no greater than 31.", 31)}),
+        ({"type": "relation", "collectionId": "_pb_users_auth_", "minSelect": 3, "maxSelect": 1},
+         {"maxSelect": threshold("validation_min_greater_equal_than_required", "Must be no less than 3.", 3)}),
+        ({"type": "email", "onlyDomains": ["a.com"], "exceptDomains": ["b.com"]},
+         {"exceptDomains": field_error("validation_empty", "Must be blank."), "onlyDomains": field_error("validation_empty", "Must be blank.")}),
+        ({"type": "editor", "maxSize": -1}, {"maxSize": NO_LESS_THAN_0}),
+        ({"type": "text", "help": "h" * 301},
+         {"help": field_error("validation_length_out_of_range", "The length must be between 1 and 300.", {"max": 300, "min": 1})}),
+    ],
+    ids=lambda value: "-".join(f"{k}" for k in value) if isinstance(value, dict) and "type" in value else None,
+)
+def test_options_out_of_range_as_pocketbase(api, field, errors):
+    assert create_error(api, {"name": unique("opts"), "fields": [{"name": "f", **field}]}) == {"fields": {"1": errors}}
+
+
+def test_help_of_300_characters_is_fine(api):
+    assert api.collection(unique("help"), [{"name": "f", "type": "text", "help": "h" * 300}])["fields"][1]["help"] == "h" * 300
+
+
 def test_unknown_field_type_is_a_format_error(api):
     assert_error(post(api, {"name": "c_unk", "fields": [{"name": "x", "type": "nope"}]}), 400,
                  "Failed to load the submitted data due to invalid formatting.")

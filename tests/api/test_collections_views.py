@@ -255,6 +255,30 @@ def test_renaming_the_source_collection_keeps_the_view(api):
     assert [item["t"] for item in items(api, body["name"])] == ["x"]
 
 
+def test_a_view_follows_a_renamed_source_field(api):
+    source = api.collection(unique("src"), [{"name": "title", "type": "text"}], **OPEN_RULES)
+    api.record(source["name"], {"title": "kept"})
+    body = view(api, f"SELECT id, title FROM {source['name']}")
+    fields = [{**f, "name": "heading"} if f["name"] == "title" else f for f in source["fields"]]
+    assert api.client.patch(f"/api/collections/{source['name']}", json={"fields": fields}, headers=api.su).status_code == 200
+    after = api.client.get(f"/api/collections/{body['name']}", headers=api.su).get_json()
+    assert "heading" in after["viewQuery"] and f"{source['name']}" in after["viewQuery"]
+    # SQLite renames the view's column with the source column; PostgreSQL keeps the view's column name
+    column = "heading" if api.core.db.dialect.name == "sqlite" else "title"
+    assert [f["name"] for f in after["fields"]] == ["id", column]
+    assert [item[column] for item in items(api, body["name"])] == ["kept"]
+
+
+def test_a_view_follows_a_renamed_source_collection(api):
+    source = api.collection(unique("src"), [{"name": "t", "type": "text"}], **OPEN_RULES)
+    body = view(api, f"SELECT id, t FROM {source['name']}")
+    api.client.patch(f"/api/collections/{source['name']}", json={"name": source["name"] + "_moved"}, headers=api.su)
+    after = api.client.get(f"/api/collections/{body['name']}", headers=api.su).get_json()
+    assert source["name"] + "_moved" in after["viewQuery"]
+    # the stored query is valid again: saving the view re-runs it
+    assert api.client.patch(f"/api/collections/{body['name']}", json={"listRule": ""}, headers=api.su).status_code == 200
+
+
 def test_deleting_a_source_field_read_by_a_view_is_refused(api):
     source = api.collection(unique("src"), [{"name": "t", "type": "text"}, {"name": "u", "type": "text"}], **OPEN_RULES)
     body = view(api, f"SELECT id, t FROM {source['name']}")
