@@ -18,9 +18,8 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from baas.core import record_mails
-from baas.errors import ApiError, bad_request
-from baas.storage import StorageError
-from baas.storage.s3 import S3Storage
+from baas.errors import ApiError
+from baas.core.files import test_s3
 
 from ..forms import SECTION_FORMS, TestEmailForm, TestStorageForm, apply_api_errors, fill_form, form_patch
 from ..site import core, render
@@ -49,13 +48,7 @@ def send_test_email(app, email: str, template: str) -> None:
 
 def test_storage(app) -> None:
     """What `POST /api/settings/test/s3` does for record files: write, read back and remove a probe."""
-    s3 = app.settings.get()["s3"]
-    if not s3.get("enabled"):
-        raise bad_request("S3 storage is not enabled: save the settings with it enabled first.")
-    try:
-        S3Storage(s3).check()
-    except StorageError as error:
-        raise bad_request(str(error).rstrip(".") + ".", cause=error) from error
+    test_s3(app, "storage")
 
 
 def _stored(form) -> dict[str, Any]:

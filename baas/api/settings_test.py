@@ -15,13 +15,12 @@ from flask import Blueprint, request
 from .. import errors
 from ..core import record_mails
 from ..errors import FieldError
-from ..storage import StorageError
-from ..storage.s3 import S3Storage
+from ..core.files import S3_TEST_FAILED as S3_FAILED
+from ..core.files import test_s3 as test_s3_storage
 from .util import core, json_body, no_content, require_superuser
 
 bp = Blueprint("settings_test", __name__)
 
-S3_FAILED = "Failed to test the S3 filesystem."
 S3_FILESYSTEMS = ("storage", "backups")
 
 
@@ -38,15 +37,7 @@ def test_email():
 
 @bp.post("/api/settings/test/s3")
 def test_s3():
-    filesystem = _s3_filesystem()
-    settings = core().settings.get()
-    s3 = settings["s3"] if filesystem == "storage" else settings["backups"]["s3"]
-    if not s3.get("enabled"):
-        raise errors.bad_request(f"{S3_FAILED} Raw error: \nS3 storage filesystem is not enabled.")
-    try:
-        S3Storage(s3).check()
-    except StorageError as error:
-        raise errors.bad_request(f"{S3_FAILED} Raw error: \n{str(error).rstrip('.')}.", cause=error) from error
+    test_s3_storage(core(), _s3_filesystem())
     return no_content()
 
 

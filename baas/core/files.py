@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import puremagic
 
+from .. import errors
 from ..errors import FieldError
 from ..ids import random_string
 from . import tokens
-from ..storage import Storage, storage_from_settings
+from ..storage import Storage, StorageError, storage_from_settings
+from ..storage.s3 import S3Storage
 
 if TYPE_CHECKING:
     from .app import App
@@ -221,3 +223,19 @@ def record_from_file_token(app: "App", token: str):
     except tokens.InvalidToken:
         return None
     return record
+
+
+S3_TEST_FAILED = "Failed to test the S3 filesystem."
+
+
+def test_s3(app: "App", filesystem: str = "storage") -> None:
+    """Write, read back and remove a probe on the saved S3 settings of `filesystem` ("storage" for record
+    files, "backups" for backups); a 400 with the raw error when S3 is off or does not answer."""
+    settings = app.settings.get()
+    s3 = settings["s3"] if filesystem == "storage" else settings["backups"]["s3"]
+    if not s3.get("enabled"):
+        raise errors.bad_request(f"{S3_TEST_FAILED} Raw error: \nS3 storage filesystem is not enabled.")
+    try:
+        S3Storage(s3).check()
+    except StorageError as error:
+        raise errors.bad_request(f"{S3_TEST_FAILED} Raw error: \n{str(error).rstrip('.')}.", cause=error) from error

@@ -152,7 +152,7 @@ def test_s3_connection_test_reports_failures(signed_in, core):
     from support.server import free_port
 
     signed_in.post("/_/settings/test-storage", {}, token_from="/_/settings?section=storage")
-    assert "S3 storage is not enabled" in signed_in.text("/_/settings?section=storage")
+    assert "S3 storage filesystem is not enabled" in signed_in.text("/_/settings?section=storage")
     settings = {"enabled": True, "bucket": "nope", "region": "us-east-1", "endpoint": f"http://127.0.0.1:{free_port()}",
                 "accessKey": "x", "secret": "y", "forcePathStyle": True}
     core.settings.update({"s3": settings})
