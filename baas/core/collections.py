@@ -34,6 +34,8 @@ UPDATE_FAILED = "Failed to update collection."
 DELETE_FAILED = "Failed to delete collection."
 BAD_FORMAT = "Failed to load the submitted data due to invalid formatting."
 REQUIRED = FieldError("validation_required", "Cannot be blank.")
+#: the PostgreSQL advisory lock that serialises collection changes (Alembic upgrades use 7_271_990_001)
+SCHEMA_LOCK_KEY = 7_271_990_002
 MISSING_PRIMARY_KEY = FieldError("validation_missing_primary_key", 'Missing or invalid "id" PK field.')
 
 
@@ -53,26 +55,37 @@ class CollectionsService:
 
     # ---- changes -------------------------------------------------------------------------------
     def create(self, data: dict[str, Any], *, record: bool = True) -> Collection:
-        self.app.refresh()
         try:
             collection = build_new(data)
         except InvalidFormat as error:
             raise errors.bad_request(BAD_FORMAT, cause=error) from error
         with self.app.db.transaction(), _database_errors_as(CREATE_FAILED):
+            self._lock_schema()
+            self.app.refresh()
             self._check(collection, None, CREATE_FAILED)
             return self.store_new(collection, record=record)
 
     def update(self, id_or_name: str, data: dict[str, Any], *, record: bool = True) -> Collection:
-        existing = self.get(id_or_name)
-        try:
-            collection = build_update(existing, data)
-        except InvalidFormat as error:
-            raise errors.bad_request(BAD_FORMAT, cause=error) from error
         with self.app.db.transaction(), _database_errors_as(UPDATE_FAILED):
+            self._lock_schema()
+            existing = self.get(id_or_name)
+            try:
+                collection = build_update(existing, data)
+            except InvalidFormat as error:
+                raise errors.bad_request(BAD_FORMAT, cause=error) from error
             self._check(collection, existing, UPDATE_FAILED)
             changed = self.store_change(existing, collection, record=record)
             self._follow_renames(existing, changed, record)
             return changed
+
+    def _lock_schema(self) -> None:
+        """Serialise collection changes across workers and nodes; call first in the change's transaction,
+        then read the definitions (a change started elsewhere has committed by then).
+
+        SQLite's write transaction (`BEGIN IMMEDIATE`) already is that lock; PostgreSQL takes an advisory
+        lock held until commit."""
+        if self.app.db.dialect.name == "postgresql":
+            self.app.db.current.connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
 
     def _follow_renames(self, old: Collection, new: Collection, record: bool) -> None:
         """Keep the views reading a renamed table or column valid as definitions.
@@ -101,10 +114,11 @@ class CollectionsService:
             self.store_change(view, updated, record=record)
 
     def delete(self, id_or_name: str) -> None:
-        collection = self.get(id_or_name)
-        if collection.system:
-            raise errors.bad_request(DELETE_FAILED)
         with self.app.db.transaction() as tx, _database_errors_as(DELETE_FAILED):
+            self._lock_schema()
+            collection = self.get(id_or_name)
+            if collection.system:
+                raise errors.bad_request(DELETE_FAILED)
             referencing = self.references_to(collection)
             referencing += [view for view in ddl.dependent_views(tx.connection, collection.name) if view not in referencing]
             if referencing:
@@ -166,6 +180,8 @@ class CollectionsService:
         replace = delete_missing if replace_fields is None else replace_fields
         try:
             with self.app.db.transaction():
+                self._lock_schema()
+                self.app.refresh()
                 before: dict[str, Collection | None] = {}
                 targets: list[tuple[str, dict[str, Any]]] = []
                 for item in items:

@@ -5,10 +5,13 @@ The same over real gunicorn workers is tests/e2e/test_two_workers_schema.py."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import pytest
 
 from api.helpers import OPEN_RULES, SU_EMAIL, SU_PASSWORD
+from baas.hooks import hookimpl
 
 _names = itertools.count(1)
 
@@ -146,3 +149,35 @@ def test_a_change_made_outside_any_worker_is_seen(workers):
     a, b = workers
     a.core.collections_service.import_collections([{"name": (n := name()), "fields": [{"name": "t", "type": "text"}]}])
     assert [f["name"] for f in b.call("GET", f"/api/collections/{n}")["fields"]] == ["id", "t"]
+
+
+class SlowUpdates:
+    """Holds every collection update of one worker inside its transaction for a while."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    @hookimpl(tryfirst=True)
+    def baas_collection_update(self, event):
+        time.sleep(self.seconds)
+
+
+def test_concurrent_changes_from_two_workers_are_serialized(workers):
+    """While a rename by one worker is in flight, another worker's rule change must not write back the old
+    name (its definition is read once the first change committed)."""
+    a, b = workers
+    a.call("POST", "/api/collections", {"name": (n := name()), "fields": [], **OPEN_RULES})
+    b.call("GET", f"/api/collections/{n}")  # b has the old definition cached
+    a.core.hooks.register(SlowUpdates(0.6), "slow_updates")
+    try:
+        renaming = threading.Thread(target=a.call, args=("PATCH", f"/api/collections/{n}", {"name": n + "_r"}))
+        renaming.start()
+        time.sleep(0.2)
+        b.call("PATCH", f"/api/collections/{n}_r", {"listRule": None}, status=None)
+        b.call("PATCH", f"/api/collections/{n}", {"listRule": None}, status=None)
+        renaming.join()
+    finally:
+        a.core.hooks.unregister("slow_updates")
+    body = a.call("GET", f"/api/collections/{n}_r")
+    assert (body["name"], body["listRule"]) == (n + "_r", None)
+    assert a.call("GET", f"/api/collections/{n}_r/records")["items"] == []
