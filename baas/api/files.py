@@ -13,11 +13,13 @@ Protected files need `?token=` and pass only when the token's owner passes the c
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Iterator
 
 from flask import Blueprint, Response, request
+from sqlalchemy import select
 
 from .. import errors
 from ..core.context import RequestContext
@@ -67,7 +69,11 @@ def download(collection: str, record_id: str, filename: str):
         if not app.records.can_view(record, viewer):
             raise errors.not_found()
     storage = app.files.storage
-    key = file_key(found.id, record.id, filename)
+    owner = _file_owner(app, found, record, field, filename)
+    if owner is None:
+        raise errors.not_found()
+    collection_id, owner_id = owner
+    key = file_key(collection_id, owner_id, filename)
     info = storage.stat(key)
     if info is None:
         raise errors.not_found()
@@ -75,7 +81,7 @@ def download(collection: str, record_id: str, filename: str):
     served_name = filename
     thumb = request.args.get("thumb", "")
     if thumb and allowed(thumb, field.thumbs):
-        thumb_key = ensure_thumb(storage, key, content_type, found.id, record.id, filename, thumb)
+        thumb_key = ensure_thumb(storage, key, content_type, collection_id, owner_id, filename, thumb)
         if thumb_key is not None:
             thumb_info = storage.stat(thumb_key)
             if thumb_info is not None:
@@ -89,6 +95,42 @@ def _field_holding(record, filename: str):
         if field.type == "file" and filename in field.items(record.get(field.name)):
             return field
     return None
+
+
+def _file_owner(app, collection, record, field, filename: str) -> tuple[str, str] | None:
+    """(collection id, record id) under which the file is stored: the record's own, or for a view record the
+    record of a collection the view reads from whose file field holds the name (as PocketBase's
+    FindRecordByViewFile; names carry a random suffix and clients cannot invent them, so one record holds it)."""
+    if not collection.is_view:
+        return collection.id, record.id
+    for source in _view_sources(app, collection, set()):
+        for candidate in source.fields:
+            if candidate.type != "file":
+                continue
+            table = source.table(app.db.dialect)
+            column = table.c[candidate.name]
+            if candidate.is_multiple():
+                elements = app.db.dialect.json_array_elements(column, "names")
+                condition = select(elements.c.value).where(elements.c.value == filename).exists()
+            else:
+                condition = column == filename
+            with app.db.read() as connection:
+                found = connection.execute(select(table.c.id).where(condition).limit(1)).scalar()
+            if found is not None:
+                return source.id, str(found)
+    return None
+
+
+def _view_sources(app, view, seen: set[str]) -> list:
+    """The non-view collections a view's query names, through views of views."""
+    query = view.view_query.lower()
+    sources = []
+    for other in app.collections.all():
+        if other.id in seen or other.id == view.id or not re.search(rf"(?<![\w$]){re.escape(other.name.lower())}(?![\w$])", query):
+            continue
+        seen.add(other.id)
+        sources += _view_sources(app, other, seen) if other.is_view else [other]
+    return sources
 
 
 def _sniff(storage, key: str, size: int) -> str:

@@ -311,3 +311,33 @@ def test_a_name_in_another_record_is_not_served_from_this_one(fx, gallery):
     other = fx.created(collection["name"], [("other", "x.txt", b"x")])
     assert fx.get(f"/api/files/{collection['name']}/{other['id']}/{names['notes']}").status_code == 404
     fx.client.delete(f"/api/collections/{collection['name']}/records/{other['id']}", headers=fx.su)
+
+
+# ---- view collections -------------------------------------------------------------------------------------
+
+
+def test_files_of_view_records_are_served_from_the_source_record(fx):
+    source = fx.collection([{"name": "doc", "type": "file"}, {"name": "docs", "type": "file", "maxSelect": 3, "protected": True}],
+                           viewRule="@request.auth.id != ''")
+    view = fx.collection([], type="view", viewQuery=f"SELECT id, doc, docs AS attachments FROM {source['name']}",
+                         viewRule="@request.auth.id != ''", createRule=None, updateRule=None, deleteRule=None)
+    view_of_view = fx.collection([], type="view", viewQuery=f"select id, attachments from {view['name']}",
+                                 viewRule="", createRule=None, updateRule=None, deleteRule=None)
+    record = fx.created(source["name"], [("doc", "single.png", image()), ("docs", "a.txt", b"a"), ("docs", "b.txt", b"b")])
+    other = fx.created(source["name"], [("doc", "other.txt", b"other")])
+    as_view = fx.client.get(f"/api/collections/{view['name']}/records/{record['id']}", headers=fx.su).get_json()
+    assert as_view["doc"] == record["doc"] and as_view["attachments"] == record["docs"]
+    ann = f"{view['name']}@example.com"
+    fx.user(ann)
+    token = fx.client.post("/api/files/token", headers=fx.login(ann)).get_json()["token"]
+
+    response = fx.file(as_view, as_view["doc"])
+    assert response.status_code == 200 and response.data == image()
+    assert picture_of(fx.file(as_view, as_view["doc"], thumb="100x100").data).size == (100, 100)
+    assert fx.file(as_view, as_view["attachments"][1]).status_code == 404  # protected: needs a token
+    assert fx.file(as_view, as_view["attachments"][1], token=token).data == b"b"
+    # through a view of the view, whose viewRule is public
+    nested = fx.client.get(f"/api/collections/{view_of_view['name']}/records/{record['id']}", headers=fx.su).get_json()
+    assert fx.file(nested, nested["attachments"][0]).data == b"a"
+    # a name of another source record is not served under this view record
+    assert fx.get(f"/api/files/{view['name']}/{record['id']}/{other['doc']}").status_code == 404
