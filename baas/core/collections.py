@@ -12,19 +12,20 @@ import json
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import errors
 from ..errors import FieldError
-from ..ids import collection_id_for
 from ..hooks.events import CollectionEvent
+from ..ids import collection_id_for
 from ..schema import ddl
 from ..schema.collection import Collection
 from ..schema.views import InvalidViewQuery, dry_run, infer_fields
 from . import schema_migrations
 from .collection_checks import collection_errors
 from .collection_input import InvalidFormat, build_new, build_update, scaffold
+from .context import RequestContext
 
 if TYPE_CHECKING:
     from .app import App
@@ -36,6 +37,7 @@ BAD_FORMAT = "Failed to load the submitted data due to invalid formatting."
 REQUIRED = FieldError("validation_required", "Cannot be blank.")
 #: the PostgreSQL advisory lock that serialises collection changes (Alembic upgrades use 7_271_990_001)
 SCHEMA_LOCK_KEY = 7_271_990_002
+TRUNCATE_CHUNK = 200
 MISSING_PRIMARY_KEY = FieldError("validation_missing_primary_key", 'Missing or invalid "id" PK field.')
 
 
@@ -128,15 +130,20 @@ class CollectionsService:
             self.store_removal(collection)
 
     def truncate(self, id_or_name: str) -> None:
+        """Delete every record of the collection as the records API would, one by one in one transaction:
+        cascades, reference clean-up, file removal and record hooks all apply (as in PocketBase)."""
         collection = self.get(id_or_name)
         if collection.is_view:
             raise errors.bad_request(
                 "View collections cannot be truncated since they don't store their own records."
             )
-        storage = self.app.files.storage
+        system = RequestContext.system()
+        table = collection.table(self.app.db.dialect)
         with self.app.db.transaction() as tx:
-            ddl.truncate(tx.connection, collection)
-            tx.on_commit(lambda: storage.delete_prefix(f"{collection.id}/"))
+            ids = list(tx.connection.execute(select(table.c.id)).scalars())
+            for start in range(0, len(ids), TRUNCATE_CHUNK):
+                for record in self.app.records_repo.find_many(collection, ids[start:start + TRUNCATE_CHUNK]):
+                    self.app.records.remove(record, system)
 
     def dry_run_view(self, query: str) -> dict[str, Any]:
         """The fields a view query would get and a few sample records, changing nothing."""

@@ -6,10 +6,13 @@ test_collections_views.py, import/export in test_collections_import_export.py.
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 
 import pytest
+
+from baas.storage.paths import file_key
 
 from api.helpers import GENERIC_400, NOT_FOUND, api, assert_error, field_error, su, unique  # noqa: F401
 
@@ -889,6 +892,26 @@ def test_truncate_deletes_every_record(api):
     assert (response.status_code, response.data) == (204, b"")
     assert api.ids(name) == []
     assert [f["name"] for f in fields_of(api, name)] == ["id", "t"]
+
+
+def test_truncate_deletes_the_files_of_the_records(api):
+    name = unique("trunc_files")
+    created = api.collection(name, [{"name": "doc", "type": "file"}], createRule="", viewRule="")
+    record = api.client.post(f"/api/collections/{name}/records", data={"doc": (io.BytesIO(b"data"), "a.txt")},
+                             content_type="multipart/form-data", headers=api.su).get_json()
+    key = file_key(created["id"], record["id"], record["doc"])
+    assert api.core.files.storage.exists(key)
+    assert api.client.delete(f"/api/collections/{name}/truncate", headers=api.su).status_code == 204
+    assert not api.core.files.storage.exists(key)
+
+
+def test_truncate_cascades_like_record_deletes(api):
+    parent, child = unique("trunc_parent"), unique("trunc_child")
+    created = api.collection(parent, [], createRule="")
+    api.collection(child, [{"name": "p", "type": "relation", "collectionId": created["id"], "cascadeDelete": True}], createRule="")
+    api.record(child, {"p": api.record(parent, {})["id"]})
+    assert api.client.delete(f"/api/collections/{parent}/truncate", headers=api.su).status_code == 204
+    assert api.ids(child) == []
 
 
 def test_truncate_a_view_is_400(api):
