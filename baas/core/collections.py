@@ -9,6 +9,7 @@ is checked in `collection_checks`, and only then touches the database.
 from __future__ import annotations
 
 import json
+import logging
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -29,6 +30,8 @@ from .context import RequestContext
 
 if TYPE_CHECKING:
     from .app import App
+
+log = logging.getLogger(__name__)
 
 CREATE_FAILED = "Failed to create collection."
 UPDATE_FAILED = "Failed to update collection."
@@ -128,6 +131,14 @@ class CollectionsService:
                     f"Failed to delete collection probably due to existing reference in {', '.join(referencing)}."
                 )
             self.store_removal(collection)
+            if not collection.is_view:  # the records' files go too, once the drop has committed
+                tx.on_commit(lambda: self._delete_files(collection))
+
+    def _delete_files(self, collection: Collection) -> None:
+        try:
+            self.app.files.storage.delete_prefix(f"{collection.id}/")
+        except Exception:  # the collection is gone already; leftover files are only logged
+            log.exception("could not delete the files of deleted collection %s", collection.name)
 
     def truncate(self, id_or_name: str) -> None:
         """Delete every record of the collection as the records API would, one by one in one transaction:

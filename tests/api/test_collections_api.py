@@ -845,6 +845,16 @@ def test_delete_answers_204_and_drops_the_table(api):
         assert api.core.db.dialect.name and not connection.dialect.has_table(connection, name)
 
 
+def test_delete_removes_the_files_of_the_records(api):
+    name = unique("del_files")
+    created = api.collection(name, [{"name": "doc", "type": "file"}], createRule="")
+    record = api.client.post(f"/api/collections/{name}/records", data={"doc": (io.BytesIO(b"data"), "a.txt")},
+                             content_type="multipart/form-data", headers=api.su).get_json()
+    assert api.core.files.storage.exists(file_key(created["id"], record["id"], record["doc"]))
+    assert api.client.delete(f"/api/collections/{name}", headers=api.su).status_code == 204
+    assert list(api.core.files.storage.list(f"{created['id']}/")) == []
+
+
 def test_delete_unknown_is_404(api):
     assert_error(api.client.delete("/api/collections/nope", headers=api.su), 404, NOT_FOUND)
 
