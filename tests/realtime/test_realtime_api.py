@@ -3,6 +3,8 @@ subscribe / unsubscribe (PocketBase 0.40.6 answers, checked against a live serve
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from realtime.rtkit import OPEN, unique, with_options
@@ -33,16 +35,11 @@ def test_connect_streams_pb_connect_with_the_client_id(kit):
 
 
 def test_raw_frame_format(kit):
+    """`id:<clientId>`, `event:<topic>`, `data:<json>`, no space after the colons, a blank line after."""
     stream = kit.sse()
-    # `id:` on every message, no space after the colons, a blank line between messages
-    # (the raw block is what the test client received, up to the blank line)
-    block = stream.events.queue[0].raw if not stream.events.empty() else None
-    assert block is None  # PB_CONNECT was consumed by the constructor
-    stream.subscribe([unique("nothing") + "/*"])
-    client = stream.client
-    kit.core.realtime.send(stream.client_id, "custom", {"a": 1}, subscribed_only=False)
-    event = stream.next()
-    assert event.raw == f'id:{client.id}\nevent:custom\ndata:{{"a":1}}'
+    stream.subscribe(["custom"])
+    kit.core.realtime.send(stream.client_id, "custom", {"a": 1})
+    assert stream.next().raw == f'id:{stream.client_id}\nevent:custom\ndata:{{"a":1}}'
 
 
 def test_subscribe_create_update_delete_and_unsubscribe(kit, posts):
@@ -173,3 +170,110 @@ def test_custom_topics_and_oauth2_sends(kit):
     assert service.send("unknown-client", "@oauth2", "x") is False
     service.broadcast("news", {"headline": "hi"})
     assert stream.next().data == {"headline": "hi"}
+
+
+# ---- hooks and timeouts ------------------------------------------------------------------------------------
+class _Plugin:
+    """Registers itself on the kit's app for one test."""
+
+    name = "test-realtime-plugin"
+
+    def __init__(self, kit):
+        self.kit = kit
+
+    def __enter__(self):
+        self.kit.core.hooks.register(self, self.name)
+        return self
+
+    def __exit__(self, *exc):
+        self.kit.core.hooks.unregister(self.name)
+
+
+def test_idle_timeout_ends_a_quiet_stream_but_not_a_busy_one(kit, posts):
+    from baas.hooks import hookimpl
+
+    class Short(_Plugin):
+        @hookimpl
+        def baas_realtime_connect_request(self, event):
+            event.idle_timeout = 0.6
+
+    with Short(kit):
+        quiet, busy = kit.sse(), kit.sse()
+    busy.subscribe([f"{posts['name']}/*"])
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:  # a message every 0.2s: never 0.6s without one
+        kit.record(posts["name"], {"title": "keep-alive"})
+        busy.next()
+        time.sleep(0.2)
+    assert quiet.ended(0.1)
+    assert kit.core.realtime.client(quiet.client_id) is None
+    assert not busy.ended(0.1)
+    assert busy.ended(2.0)  # quiet now too
+
+
+def test_max_timeout_ends_even_a_busy_stream(kit, posts):
+    from baas.hooks import hookimpl
+
+    class Short(_Plugin):
+        @hookimpl
+        def baas_realtime_connect_request(self, event):
+            event.max_timeout = 0.5
+
+    with Short(kit):
+        stream = kit.sse()
+    stream.subscribe([f"{posts['name']}/*"])
+    kit.record(posts["name"], {"title": "still ends"})
+    assert stream.next().data["action"] == "create"
+    assert stream.ended(2.0)
+
+
+def test_connect_hook_can_refuse(kit):
+    from baas import errors
+    from baas.hooks import hookimpl
+
+    class Refuse(_Plugin):
+        @hookimpl
+        def baas_realtime_connect_request(self, event):
+            raise errors.forbidden("No realtime for you.")
+
+    with Refuse(kit):
+        response = kit.client.get("/api/realtime")
+    _error(response, 403, "No realtime for you.")
+
+
+def test_subscribe_hook_can_change_the_topics(kit, posts):
+    from baas.hooks import hookimpl
+
+    class OnlyPosts(_Plugin):
+        @hookimpl
+        def baas_realtime_subscribe_request(self, event):
+            event.subscriptions = [topic for topic in event.subscriptions if topic.startswith(posts["name"])]
+
+    stream = kit.sse()
+    with OnlyPosts(kit):
+        assert stream.subscribe([f"{posts['name']}/*", "secret/*"]).status_code == 204
+    assert set(stream.client.subscriptions) == {f"{posts['name']}/*"}
+
+
+def test_message_send_hook_changes_or_drops_per_client(kit, posts):
+    from baas.hooks import hookimpl
+
+    first, second = kit.sse(), kit.sse()
+    for stream in (first, second):
+        stream.subscribe([f"{posts['name']}/*"])
+
+    class Rewrite(_Plugin):
+        @hookimpl
+        def baas_realtime_message_send(self, event):
+            if event.client.id == second.client_id:
+                event.message = None
+            elif event.message.name != "PB_CONNECT":
+                event.message.data = b'{"rewritten":true}'
+
+    with Rewrite(kit):
+        kit.record(posts["name"], {"title": "hooked"})
+        assert first.next().data == {"rewritten": True}
+        second.silent()
+    record = kit.record(posts["name"], {"title": "plain again"})
+    assert first.next().data["record"]["id"] == record["id"]
+    assert second.next().data["record"]["id"] == record["id"]

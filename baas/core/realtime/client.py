@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .topics import Subscription
@@ -28,19 +27,40 @@ if TYPE_CHECKING:
 MAX_PENDING = 5000
 
 
-@dataclass
 class Message:
-    """One SSE message: `name` is the `event:` line (a topic or `PB_CONNECT`), `data` the `data:` payload."""
+    """One SSE message: `name` is the `event:` line (a topic or `PB_CONNECT`), `data` the `data:` payload.
 
-    name: str
-    data: bytes
+    One message object is shared by every client that gets the same event under the same topic; only
+    the `id:` line differs per client, so the rest of the frame is built once."""
+
+    __slots__ = ("name", "data", "_tail")
+
+    def __init__(self, name: str, data: bytes):
+        self.name = name
+        self.data = data
+        self._tail: bytes | None = None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in ("name", "data"):
+            object.__setattr__(self, "_tail", None)  # a hook changed it: rebuild the frame
+        object.__setattr__(self, key, value)
+
+    def __repr__(self) -> str:
+        return f"Message({self.name!r}, {self.data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.name, self.data) == (other.name, other.data)
 
     def encode(self, client_id: str) -> bytes:
         """The SSE frame: `id:<clientId>`, `event:<name>`, one `data:` line per payload line, a blank line."""
-        name = self.name.replace("\r", "").replace("\n", "")
-        lines = self.data.replace(b"\r\n", b"\n").split(b"\n")
-        data = b"".join(b"data:" + line + b"\n" for line in lines)
-        return b"id:" + client_id.encode() + b"\nevent:" + name.encode() + b"\n" + data + b"\n"
+        tail = self._tail
+        if tail is None:
+            name = self.name.replace("\r", "").replace("\n", "")
+            lines = self.data.replace(b"\r\n", b"\n").split(b"\n")
+            data = b"".join(b"data:" + line + b"\n" for line in lines)
+            tail = b"\nevent:" + name.encode() + b"\n" + data + b"\n"
+            object.__setattr__(self, "_tail", tail)
+        return b"id:" + client_id.encode() + tail
 
 
 class Client:
@@ -60,6 +80,9 @@ class Client:
         self.closed = False
         #: set by the stream when its socket reported readable (EOF or unexpected input)
         self.peer_readable = False
+        #: monotonic times after which the stream ends: no message sent for a while / open too long
+        self.idle_deadline = float("inf")
+        self.hard_deadline = float("inf")
 
     def __repr__(self) -> str:
         return f"<realtime.Client {self.id}>"
@@ -107,11 +130,13 @@ class Client:
         except IndexError:
             return None
 
-    def wait(self, timeout: float | None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until a message arrives, the client closes or `timeout` passes; False on timeout.
 
         Clears the wake-up first, so a message queued between a drain and this call is not missed
-        (the caller drains again after every wake-up)."""
+        (the caller drains again after every wake-up). Streams wait without a timeout (a timer per wait
+        is a measurable cost with thousands of clients): the service's reaper closes clients whose
+        deadlines passed."""
         if self._queue or self.closed:
             return True
         self._wake.clear()
@@ -121,6 +146,9 @@ class Client:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def expired(self, now: float) -> bool:
+        return now >= self.idle_deadline or now >= self.hard_deadline
 
     def close(self) -> None:
         """End the client's stream at its next wake-up (idempotent)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 import orjson
 from sqlalchemy import case, literal, select
@@ -45,8 +45,7 @@ log = logging.getLogger(__name__)
 CONDITIONS_PER_QUERY = 100
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One subscription of one client that a record event reaches, and the rule that gates it."""
 
     client: Client
@@ -59,7 +58,7 @@ class _Audience:
     ctx: RequestContext
     subscription: Subscription  # the options every member shares (topic names differ)
     rule: str
-    members: list[Target] = field(default_factory=list)
+    members: list[tuple[Client, str]] = field(default_factory=list)  # (client, topic)
     access: ColumnElement | bool = False  # rule AND filter: True, False or a condition on the row
     manage: ColumnElement | bool = False  # sees an auth record's email as a manager
 
@@ -75,7 +74,8 @@ def build_messages(app: "App", action: str, record: Record, targets: Iterable[Ta
     """The message each target gets for `action` on `record` (targets the rules exclude get none).
 
     Reads the database (rules, expand): call it where the state it should see is visible, i.e. after
-    the commit for creates and updates, before the commit and outside the transaction for deletes."""
+    the commit for creates and updates, before the commit and outside the transaction for deletes.
+    Clients that get the same payload under the same topic share one `Message` object."""
     audiences = _audiences(app, record, targets)
     if not audiences:
         return []
@@ -89,24 +89,28 @@ def build_messages(app: "App", action: str, record: Record, targets: Iterable[Ta
         except Exception:  # noqa: BLE001 - one audience's failure (e.g. a plugin's enrich hook) drops only its messages
             log.exception("realtime: failed to build the %s message of %s for a subscriber", action, record)
             continue
-        out.extend((target.client, Message(target.subscription.topic, data)) for target in audience.members)
+        shared: dict[str, Message] = {}
+        for client, topic in audience.members:
+            message = shared.get(topic)
+            if message is None:
+                message = shared[topic] = Message(topic, data)
+            out.append((client, message))
     return out
 
 
 def _audiences(app: "App", record: Record, targets: Iterable[Target]) -> list[_Audience]:
     collection = record.collection
     groups: dict[tuple, _Audience] = {}
-    for target in targets:
-        auth = target.client.auth
-        identity = (auth.collection.id, auth.id) if auth is not None else None
-        key = (identity, target.rule, target.subscription.options_key())
+    for client, subscription, rule in targets:
+        auth = client.auth
+        key = (None if auth is None else (auth.collection.id, auth.id), rule, subscription.options_key)
         audience = groups.get(key)
         if audience is None:
-            ctx = subscriber_context(auth, target.subscription)
-            audience = groups[key] = _Audience(ctx, target.subscription, target.rule)
-            audience.access = _access(app, collection, ctx, target.rule, target.subscription)
+            ctx = subscriber_context(auth, subscription)
+            audience = groups[key] = _Audience(ctx, subscription, rule)
+            audience.access = _access(app, collection, ctx, rule, subscription)
             audience.manage = _manage(app, record, ctx) if audience.access is not False else False
-        audience.members.append(target)
+        audience.members.append((client, subscription.topic))
     return list(groups.values())
 
 

@@ -52,6 +52,8 @@ INVALID_CLIENT = "Invalid realtime client."
 AUTH_MISMATCH = "The current and the previous request authorization don't match."
 #: seconds a prepared delete waits for its commit before it is forgotten
 PREPARED_TTL = 120.0
+#: seconds between two checks of the clients' idle and maximum deadlines (shorter timeouts check faster)
+REAP_EVERY = 1.0
 
 
 class RealtimeService:
@@ -68,6 +70,8 @@ class RealtimeService:
         self._prepared: dict[str, tuple[float, list[tuple[Client, Message]]]] = {}
         self._pending: dict[tuple[str, str, int], tuple[str, bool]] = {}
         self._closed = False
+        self._reaper: threading.Thread | None = None
+        self._reap_every = REAP_EVERY
         cooperate_with_gevent()
 
     # ---- the transport (built on first use: an App that never publishes opens nothing) ------------
@@ -123,6 +127,25 @@ class RealtimeService:
                     if not ids:
                         del self._by_base[base]
         client.close()
+
+    def watch_deadlines(self, shortest_timeout: float) -> None:
+        """Make sure a reaper closes clients past their deadlines, checking at least every
+        `shortest_timeout / 4` seconds (one thread for the process, a greenlet under gevent)."""
+        self._reap_every = max(0.02, min(self._reap_every, shortest_timeout / 4))
+        if self._reaper is not None or self._closed:
+            return
+        with self._lock:
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap, name="realtime-reaper", daemon=True)
+                self._reaper.start()
+
+    def _reap(self) -> None:
+        while not self._closed:
+            time.sleep(self._reap_every)
+            now = time.monotonic()
+            for client in self.clients():
+                if client.expired(now):
+                    client.close()
 
     def client(self, client_id: str) -> Client | None:
         return self._clients.get(client_id)
@@ -195,13 +218,16 @@ class RealtimeService:
         """The local subscriptions a record event reaches, each with the rule gating it."""
         collection = record.collection
         out: list[Target] = []
+        clients = self._clients
         with self._lock:
             for base, rule in record_topics(collection.id, collection.name, record.id).items():
                 for client_id in self._by_base.get(base, ()):
-                    client = self._clients.get(client_id)
+                    client = clients.get(client_id)
                     if client is None or client.closed:
                         continue
-                    out.extend(Target(client, sub, rule) for sub in client.subscriptions.values() if sub.base == base)
+                    for sub in client.subscriptions.values():
+                        if sub.base == base:
+                            out.append(Target(client, sub, rule))
         return out
 
     # ---- record events -----------------------------------------------------------------------------------

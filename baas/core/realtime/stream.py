@@ -46,18 +46,16 @@ def stream(service: "RealtimeService", event: RealtimeConnectEvent, sock: socket
             yield first
         stop_watching = _watch_peer(sock, client)
         now = time.monotonic()
-        idle_deadline = now + event.idle_timeout
-        hard_deadline = now + event.max_timeout
+        client.idle_deadline = now + event.idle_timeout
+        client.hard_deadline = now + event.max_timeout
+        service.watch_deadlines(min(event.idle_timeout, event.max_timeout))
         while True:
-            timeout = min(idle_deadline, hard_deadline) - time.monotonic()
-            if timeout <= 0:
-                break
-            client.wait(timeout)
+            client.wait()
             if client.peer_readable:
                 client.peer_readable = False
                 if _peer_closed(sock):
                     break
-            if client.closed:
+            if client.closed or client.expired(time.monotonic()):
                 break
             chunks = []
             while (message := client.take()) is not None:
@@ -66,7 +64,7 @@ def stream(service: "RealtimeService", event: RealtimeConnectEvent, sock: socket
                     chunks.append(chunk)
             if chunks:
                 yield b"".join(chunks)
-                idle_deadline = time.monotonic() + event.idle_timeout
+                client.idle_deadline = time.monotonic() + event.idle_timeout
     finally:
         if stop_watching is not None:
             stop_watching()
@@ -74,10 +72,15 @@ def stream(service: "RealtimeService", event: RealtimeConnectEvent, sock: socket
 
 
 def _outgoing(app, client: Client, message: Message) -> bytes | None:
-    """The frame for `message` after `baas_realtime_message_send` (None when a handler dropped it)."""
-    event = RealtimeMessageEvent(app, client, message)
+    """The frame for `message` after `baas_realtime_message_send` (None when a handler dropped it).
+
+    Messages are shared between the clients of an event, so handlers get this client's own copy."""
+    hook = app.hooks.hook.baas_realtime_message_send
+    if not hook.get_hookimpls():
+        return message.encode(client.id)
+    event = RealtimeMessageEvent(app, client, Message(message.name, message.data))
     try:
-        app.hooks.hook.baas_realtime_message_send(event=event)
+        hook(event=event)
     except Exception:  # noqa: BLE001 - a failing handler drops the message, not the stream
         log.exception("realtime: a baas_realtime_message_send handler failed")
         return None

@@ -48,20 +48,18 @@ class Subscription:
     base: str
     query: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    #: what two subscriptions must share to see the same messages (rules read query and headers)
+    options_key: tuple = ()
 
     @classmethod
     def parse(cls, topic: str) -> "Subscription":
         base, _, raw_query = topic.partition("?")
         query, headers = _options(raw_query)
-        return cls(topic, base, query, headers)
+        return cls(topic, base, query, headers, (tuple(sorted(query.items())), tuple(sorted(headers.items()))))
 
     def option(self, name: str) -> str:
         """A query option (`filter`, `expand`, `fields`), "" when absent."""
         return self.query.get(name, "")
-
-    def options_key(self) -> tuple:
-        """What two subscriptions must share to see the same messages (rules read query and headers)."""
-        return tuple(sorted(self.query.items())), tuple(sorted(self.headers.items()))
 
 
 def _options(raw_query: str) -> tuple[Mapping[str, str], Mapping[str, str]]:
