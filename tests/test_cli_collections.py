@@ -186,6 +186,16 @@ def test_api_changes_write_migration_files(deployments):
     assert content["up"] == {"upsert": [], "delete": [content["down"]["upsert"][0]["id"]]}
 
 
+def test_migration_files_hold_no_secrets(deployments):
+    deployment = deployments()
+    client, headers = deployment.api(automigrate=True)
+    client.post("/api/collections", headers=headers, json={
+        "name": "members", "type": "auth", "oauth2": {"enabled": True, "providers": [{"name": "google", "clientId": "cid", "clientSecret": "shh"}]}})
+    (path,) = deployment.migrations.glob("*.json")
+    text = path.read_text()
+    assert '"secret"' not in text and "shh" not in text and '"cid"' in text
+
+
 def test_no_files_without_automigrate(deployments):
     deployment = deployments()
     change_schema(*deployment.api(automigrate=False))

@@ -8,6 +8,8 @@ console writes `<unix time>_<action>_<name>.json` into the migrations folder onc
 
 The file is recorded as applied in `_migrations` in the same transaction, so the deployment that wrote it
 never replays it; another deployment's `baas migrate up` applies every file it has not seen, in name order.
+Files hold no secrets (token secrets, OAuth2 client secrets): they are meant for version control, and each
+deployment keeps or generates its own.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def record_change(app: "App", before: Collection | None, after: Collection | Non
     name = _UNSAFE.sub("_", (after or before).name)
     file_name = f"{time.time_ns() // 1000}_{action}_{name}.json"
     content = {
-        "up": {"upsert": [after.to_json(secrets=True)] if after else [], "delete": [] if after else [before.id]},
-        "down": {"upsert": [before.to_json(secrets=True)] if before else [], "delete": [] if before else [after.id]},
+        "up": {"upsert": [after.to_json()] if after else [], "delete": [] if after else [before.id]},
+        "down": {"upsert": [before.to_json()] if before else [], "delete": [] if before else [after.id]},
     }
     tx = app.db.current
     tx.connection.execute(insert(migrations_table).values(file=file_name, applied=now_text()))
