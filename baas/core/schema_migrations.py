@@ -59,7 +59,8 @@ def record_change(app: "App", before: Collection | None, after: Collection | Non
 
 
 def _definition(collection: Collection) -> dict[str, Any]:
-    data = collection.to_json(secrets=True)
+    """What a migration file says about `collection` (no timestamps, no secrets)."""
+    data = collection.to_json()
     data.pop("created", None)
     data.pop("updated", None)
     return data
