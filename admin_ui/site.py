@@ -39,14 +39,26 @@ csrf = CSRFProtect()
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, with `Secure` set whenever the request came over https.
+    """Flask's signed-cookie session for the console, with `Secure` set whenever the request came over https.
 
     `SESSION_COOKIE_SECURE` forces it everywhere; left off, the cookie still works on
     `http://127.0.0.1` during development and gets `Secure` as soon as the console is served over https.
+    Requests outside the console never carry its cookie (its path is `/_/`), so they skip the session's
+    signing work entirely: the JSON API is stateless and this runs on every API request.
     """
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def open_session(self, app: Flask, request_: Any):
+        if not request_.path.startswith("/_/"):
+            return self.null_session_class()
+        return super().open_session(app, request_)
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if session is None or self.is_null_session(session):
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(flask_app: Flask) -> None:

@@ -83,8 +83,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        write = connection.get_execution_options().get("baas_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # writers take the write lock up front; readers run each statement in autocommit mode, which in
+        # WAL mode reads a consistent snapshot per statement and saves a BEGIN round trip per connection
+        if connection.get_execution_options().get("baas_write", False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Transaction:
