@@ -1,6 +1,6 @@
 """Realtime fan-out: thousands of SSE subscribers on one node, a burst of creates, baas against PocketBase.
 
-    .venv/bin/python bench/realtime.py [--subscribers 2000] [--events 100] [--writers 4] [--workers 2]
+    .venv/bin/python bench/realtime.py [--subscribers 2000] [--events 20] [--writers 4] [--workers 2]
                                        [--only baas|pocketbase] [--database-url URL]
 
 Starts each server on a free loopback port with a fresh data dir (`baas serve` with its defaults: SQLite,
@@ -328,7 +328,7 @@ def ms(ns: int | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=2000)
-    parser.add_argument("--events", type=int, default=100)
+    parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for baas")
     parser.add_argument("--database-url", default=None, help="run baas on this PostgreSQL database")

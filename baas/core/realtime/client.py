@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .topics import Subscription
 
@@ -75,6 +75,10 @@ class Client:
         self.store: dict[str, Any] = {}
         self._auth: "Record | None" = None
         self._auth_expires: float | None = None
+        #: called after the bound auth changed identity (the service regroups the client)
+        self.on_auth_change: Callable[["Client"], None] | None = None
+        #: where the service indexed this client's subscriptions: (topic base, audience key) pairs
+        self.index_keys: list[tuple[str, tuple]] = []
         self._queue: deque[Message] = deque()
         self._wake = threading.Event()
         self.closed = False
@@ -96,18 +100,32 @@ class Client:
         return self._auth
 
     def set_auth(self, record: "Record | None", expires: float | None = None) -> None:
+        before = self.identity
         self._auth, self._auth_expires = record, (expires if record is not None else None)
+        self._changed(before)
 
     def replace_auth_record(self, record: "Record") -> None:
         """The bound record changed (same id); the token's expiry stays."""
         self._auth = record
 
     def unset_auth(self) -> None:
+        before = self.identity
         self._auth, self._auth_expires = None, None
+        self._changed(before)
+
+    @property
+    def identity(self) -> tuple[str, str] | None:
+        """(collection id, record id) of the bound auth as last set, expiry not checked."""
+        auth = self._auth
+        return (auth.collection.id, auth.id) if auth is not None else None
 
     def auth_identity(self) -> tuple[str, str] | None:
         auth = self.auth
         return (auth.collection.id, auth.id) if auth is not None else None
+
+    def _changed(self, before: tuple[str, str] | None) -> None:
+        if before != self.identity and self.on_auth_change is not None:
+            self.on_auth_change(self)
 
     # ---- messages --------------------------------------------------------------------------------
     def send(self, message: Message) -> bool:
@@ -118,7 +136,8 @@ class Client:
             self.close()
             return False
         self._queue.append(message)
-        self._wake.set()
+        if not self._wake.is_set():  # already set: the stream has not woken up yet, it will drain this too
+            self._wake.set()
         return True
 
     def pending(self) -> int:

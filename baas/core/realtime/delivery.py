@@ -8,9 +8,10 @@ headers. Superusers pass every rule and see hidden fields; an auth record's emai
 superusers and holders of the manageRule, or when `emailVisibility` is on. Each subscription's `expand`
 and `fields` options then shape its copy of the record.
 
-Subscribers that would see an event identically (same auth, same rule, same options) form one audience,
-evaluated once; all audiences' conditions go to the database in a few batched SELECTs against the
-record's row, so a thousand guests watching `posts/*` cost one query, not a thousand. Whatever fails to
+Subscribers that would see an event identically (same auth, same rule, same options) form one audience
+(the service keeps them grouped as they subscribe), judged once; all audiences' conditions go to the
+database in a few batched SELECTs against the record's row, so a thousand guests watching `posts/*` cost
+one query and one JSON encoding, not a thousand. Whatever fails to
 compile or evaluate for an audience (a stored rule that broke, a bad client filter) drops only that
 audience's messages, as PocketBase does.
 """
@@ -45,22 +46,22 @@ log = logging.getLogger(__name__)
 CONDITIONS_PER_QUERY = 100
 
 
-class Target(NamedTuple):
-    """One subscription of one client that a record event reaches, and the rule that gates it."""
+class Audience(NamedTuple):
+    """Subscriptions that see an event alike: one auth, one rule, one set of options (`subscription` is
+    any of them), and the `(client, topic)` pairs to send to."""
 
-    client: Client
+    auth: Record | None
     subscription: Subscription
     rule: str
+    pairs: list[tuple[Client, str]]
 
 
 @dataclass
-class _Audience:
+class _Verdict:
     ctx: RequestContext
-    subscription: Subscription  # the options every member shares (topic names differ)
-    rule: str
-    members: list[tuple[Client, str]] = field(default_factory=list)  # (client, topic)
     access: ColumnElement | bool = False  # rule AND filter: True, False or a condition on the row
     manage: ColumnElement | bool = False  # sees an auth record's email as a manager
+    data: bytes | None = None
 
 
 def subscriber_context(auth: Record | None, subscription: Subscription) -> RequestContext:
@@ -70,48 +71,49 @@ def subscriber_context(auth: Record | None, subscription: Subscription) -> Reque
     )
 
 
-def build_messages(app: "App", action: str, record: Record, targets: Iterable[Target]) -> list[tuple[Client, Message]]:
-    """The message each target gets for `action` on `record` (targets the rules exclude get none).
+def build_messages(app: "App", action: str, record: Record, audiences: Iterable[Audience]) -> list[tuple[Client, Message]]:
+    """The message each subscriber of `audiences` gets for `action` on `record` (none if the rules say so).
 
     Reads the database (rules, expand): call it where the state it should see is visible, i.e. after
     the commit for creates and updates, before the commit and outside the transaction for deletes.
-    Clients that get the same payload under the same topic share one `Message` object."""
-    audiences = _audiences(app, record, targets)
-    if not audiences:
-        return []
-    _evaluate(app, record, audiences)
-    out: list[tuple[Client, Message]] = []
+    Audiences alike (same auth, rule and options, e.g. `posts/*` and the legacy `posts`) are judged once,
+    and subscribers that get the same payload under the same topic share one `Message`."""
+    collection = record.collection
+    verdicts: dict[tuple, _Verdict] = {}
+    pending: list[tuple[_Verdict, Audience]] = []
     for audience in audiences:
-        if audience.access is not True:
+        if not audience.pairs:
             continue
-        try:
-            data = _payload(app, action, record, audience)
-        except Exception:  # noqa: BLE001 - one audience's failure (e.g. a plugin's enrich hook) drops only its messages
-            log.exception("realtime: failed to build the %s message of %s for a subscriber", action, record)
+        auth, subscription, rule = audience.auth, audience.subscription, audience.rule
+        key = (None if auth is None else (auth.collection.id, auth.id), rule, subscription.options_key)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            ctx = subscriber_context(auth, subscription)
+            verdict = verdicts[key] = _Verdict(ctx)
+            verdict.access = _access(app, collection, ctx, rule, subscription)
+            verdict.manage = _manage(app, record, ctx) if verdict.access is not False else False
+        pending.append((verdict, audience))
+    if not pending:
+        return []
+    _evaluate(app, record, list(verdicts.values()))
+    out: list[tuple[Client, Message]] = []
+    for verdict, audience in pending:
+        if verdict.access is not True:
             continue
+        if verdict.data is None:
+            try:
+                verdict.data = _payload(app, action, record, verdict, audience.subscription)
+            except Exception:  # noqa: BLE001 - one audience's failure (e.g. a plugin's enrich hook) drops only its messages
+                log.exception("realtime: failed to build the %s message of %s for a subscriber", action, record)
+                verdict.access = False
+                continue
         shared: dict[str, Message] = {}
-        for client, topic in audience.members:
+        for client, topic in audience.pairs:
             message = shared.get(topic)
             if message is None:
-                message = shared[topic] = Message(topic, data)
+                message = shared[topic] = Message(topic, verdict.data)
             out.append((client, message))
     return out
-
-
-def _audiences(app: "App", record: Record, targets: Iterable[Target]) -> list[_Audience]:
-    collection = record.collection
-    groups: dict[tuple, _Audience] = {}
-    for client, subscription, rule in targets:
-        auth = client.auth
-        key = (None if auth is None else (auth.collection.id, auth.id), rule, subscription.options_key)
-        audience = groups.get(key)
-        if audience is None:
-            ctx = subscriber_context(auth, subscription)
-            audience = groups[key] = _Audience(ctx, subscription, rule)
-            audience.access = _access(app, collection, ctx, rule, subscription)
-            audience.manage = _manage(app, record, ctx) if audience.access is not False else False
-        audience.members.append((client, subscription.topic))
-    return list(groups.values())
 
 
 def _access(app: "App", collection, ctx: RequestContext, rule: str, subscription: Subscription) -> ColumnElement | bool:
@@ -150,10 +152,10 @@ def _manage(app: "App", record: Record, ctx: RequestContext) -> ColumnElement | 
     return True if condition is None else condition
 
 
-def _evaluate(app: "App", record: Record, audiences: list[_Audience]) -> None:
-    """Resolve every audience's SQL conditions against the record's stored row, in batches."""
-    pending: list[tuple[_Audience, str, ColumnElement]] = []
-    for audience in audiences:
+def _evaluate(app: "App", record: Record, verdicts: list[_Verdict]) -> None:
+    """Resolve every verdict's SQL conditions against the record's stored row, in batches."""
+    pending: list[tuple[_Verdict, str, ColumnElement]] = []
+    for audience in verdicts:
         for attribute in ("access", "manage"):
             value = getattr(audience, attribute)
             if not isinstance(value, bool):
@@ -175,15 +177,15 @@ def _evaluate(app: "App", record: Record, audiences: list[_Audience]) -> None:
             setattr(audience, attribute, bool(row is not None and row[index]))
 
 
-def _payload(app: "App", action: str, record: Record, audience: _Audience) -> bytes:
+def _payload(app: "App", action: str, record: Record, audience: _Verdict, subscription: Subscription) -> bytes:
     ctx = audience.ctx
     copy = Record(record.collection, dict(record.data), original=dict(record.data))
     app.hooks.hook.baas_record_enrich(event=RecordEnrichEvent(app, copy, ctx))
-    expand = audience.subscription.option("expand").strip()
+    expand = subscription.option("expand").strip()
     if expand:
         app.records.expand([copy], expand, ctx)
     data: Any = to_api(copy, ctx, can_manage=audience.manage is True)
-    fields = audience.subscription.option("fields")
+    fields = subscription.option("fields")
     if fields.strip():
         try:
             projection = Projection.parse(fields)

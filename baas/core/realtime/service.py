@@ -36,7 +36,7 @@ from . import wire
 from .broker import KEY_LENGTH, create_broker
 from .client import Client, Message
 from .cluster import Cluster
-from .delivery import Target, build_messages
+from .delivery import Audience, build_messages
 from .gevent_compat import cooperate_with_gevent
 from .topics import Subscription, record_topics
 
@@ -66,7 +66,8 @@ class RealtimeService:
         self._cluster: Cluster | None = None
         self._lock = threading.RLock()
         self._clients: dict[str, Client] = {}
-        self._by_base: dict[str, set[str]] = {}
+        #: topic base -> audience key (auth identity, options) -> the subscriptions of that audience
+        self._groups: dict[str, dict[tuple, _Group]] = {}
         self._prepared: dict[str, tuple[float, list[tuple[Client, Message]]]] = {}
         self._pending: dict[tuple[str, str, int], tuple[str, bool]] = {}
         self._closed = False
@@ -114,18 +115,15 @@ class RealtimeService:
             log.exception("realtime: cannot receive events from other processes; serving this one only")
         with self._lock:
             self._clients[client.id] = client
-        self._index(client, client.subscriptions)
+            client.on_auth_change = self._regroup
+            self._index(client)
 
     def unregister(self, client: Client) -> None:
         with self._lock:
             if self._clients.get(client.id) is client:
                 del self._clients[client.id]
-            for base in {sub.base for sub in client.subscriptions.values()}:
-                ids = self._by_base.get(base)
-                if ids is not None:
-                    ids.discard(client.id)
-                    if not ids:
-                        del self._by_base[base]
+            self._unindex(client)
+            client.on_auth_change = None
         client.close()
 
     def watch_deadlines(self, shortest_timeout: float) -> None:
@@ -192,42 +190,70 @@ class RealtimeService:
         expires = tokens.peek_or_empty(token).get("exp") if auth is not None and token else None
         parsed = {topic: Subscription.parse(topic) for topic in topics if topic}
         with self._lock:
+            self._unindex(client)
+            callback, client.on_auth_change = client.on_auth_change, None
             client.set_auth(auth, float(expires) if isinstance(expires, (int, float)) else None)
-            old = client.subscriptions
+            client.on_auth_change = callback
             client.subscriptions = parsed
-            if client.id in self._clients:
-                self._unindex(client, old)
-                self._index(client, parsed)
+            self._index(client)
 
-    def _index(self, client: Client, subscriptions: dict[str, Subscription]) -> None:
+    # ---- the audience index: subscriptions grouped by what they would see ---------------------------------
+    def _index(self, client: Client) -> None:
+        """File the client's subscriptions under (topic base, auth identity, options); call under the lock."""
+        if self._clients.get(client.id) is not client:
+            return
+        identity = client.identity
+        keys = []
+        for subscription in client.subscriptions.values():
+            key = (identity, subscription.options_key)
+            group = self._groups.setdefault(subscription.base, {}).get(key)
+            if group is None:
+                group = self._groups[subscription.base][key] = _Group(subscription, identity)
+            group.add(client, subscription.topic)
+            keys.append((subscription.base, key))
+        client.index_keys = keys
+
+    def _unindex(self, client: Client) -> None:
+        for base, key in client.index_keys:
+            groups = self._groups.get(base)
+            group = groups.get(key) if groups else None
+            if group is None:
+                continue
+            group.remove(client)
+            if not group.members:
+                del groups[key]
+                if not groups:
+                    del self._groups[base]
+        client.index_keys = []
+
+    def _regroup(self, client: Client) -> None:
+        """The client's auth changed identity (bound, signed out, expired): file it again."""
         with self._lock:
-            if client.id not in self._clients:
-                return
-            for subscription in subscriptions.values():
-                self._by_base.setdefault(subscription.base, set()).add(client.id)
+            self._unindex(client)
+            self._index(client)
 
-    def _unindex(self, client: Client, subscriptions: dict[str, Subscription]) -> None:
-        for base in {sub.base for sub in subscriptions.values()}:
-            ids = self._by_base.get(base)
-            if ids is not None:
-                ids.discard(client.id)
-                if not ids:
-                    del self._by_base[base]
-
-    def targets(self, record: "Record") -> list[Target]:
-        """The local subscriptions a record event reaches, each with the rule gating it."""
+    def audiences(self, record: "Record") -> list[Audience]:
+        """The local subscriptions a record event reaches, grouped into audiences, each with its rule."""
         collection = record.collection
-        out: list[Target] = []
-        clients = self._clients
         with self._lock:
-            for base, rule in record_topics(collection.id, collection.name, record.id).items():
-                for client_id in self._by_base.get(base, ()):
-                    client = clients.get(client_id)
-                    if client is None or client.closed:
-                        continue
-                    for sub in client.subscriptions.values():
-                        if sub.base == base:
-                            out.append(Target(client, sub, rule))
+            found = [
+                (rule, group)
+                for base, rule in record_topics(collection.id, collection.name, record.id).items()
+                for group in self._groups.get(base, {}).values()
+            ]
+            snapshot = [(rule, group.subscription, group.identity, group.pairs()) for rule, group in found]
+        out: list[Audience] = []
+        for rule, subscription, identity, pairs in snapshot:
+            if identity is None:  # guests stay guests until set_auth regroups them
+                out.append(Audience(None, subscription, rule, pairs))
+                continue
+            # signed-in audiences: a token may have expired since (the client then regroups as a guest)
+            by_auth: dict[Any, tuple[Any, list]] = {}
+            for client, topic in pairs:
+                auth = client.auth
+                current = None if auth is None else (auth.collection.id, auth.id)
+                by_auth.setdefault(current, (auth, []))[1].append((client, topic))
+            out.extend(Audience(auth, subscription, rule, members) for auth, members in by_auth.values())
         return out
 
     # ---- record events -----------------------------------------------------------------------------------
@@ -247,8 +273,8 @@ class RealtimeService:
         if self._closed:
             return
         token = random_string(24, ALNUM)
-        local = self.targets(record)
-        worker = _Background(lambda: build_messages(self.app, "delete", record, self.targets(record))) if local else None
+        local = self.audiences(record)
+        worker = _Background(lambda: build_messages(self.app, "delete", record, local)) if local else None
         remote = False
         if self._may_have_peers():
             replies = self.cluster.gather(
@@ -284,10 +310,10 @@ class RealtimeService:
             self.cluster.publish({"t": "authcol", "c": collection_id})
 
     def _deliver(self, action: str, record: "Record") -> None:
-        targets = self.targets(record)
-        if not targets:
+        audiences = self.audiences(record)
+        if not audiences:
             return
-        for client, message in build_messages(self.app, action, record, targets):
+        for client, message in build_messages(self.app, action, record, audiences):
             client.send(message)
 
     def _store_prepared(self, token: str, messages: list[tuple[Client, Message]]) -> None:
@@ -359,11 +385,13 @@ class RealtimeService:
 
     def _broadcast_here(self, topic: str, payload: bytes) -> None:
         with self._lock:
-            clients = [self._clients[cid] for cid in self._by_base.get(topic, ()) if cid in self._clients]
-        for client in clients:
-            for sub in list(client.subscriptions.values()):
-                if sub.base == topic:
-                    client.send(Message(sub.topic, payload))
+            pairs = [pair for group in self._groups.get(topic, {}).values() for pair in group.pairs()]
+        shared: dict[str, Message] = {}
+        for client, name in pairs:
+            message = shared.get(name)
+            if message is None:
+                message = shared[name] = Message(name, payload)
+            client.send(message)
 
     # ---- messages from other processes ----------------------------------------------------------------------
     def _handle(self, message: dict[str, Any]) -> dict[str, Any] | None:
@@ -405,16 +433,16 @@ class RealtimeService:
         self._deliver(action, record)
 
     def _on_prepare(self, message: dict[str, Any]) -> int:
-        if not self._by_base:
+        if not self._groups:
             return 0
         self._sync(message)
         record = wire.restore(self.app, message.get("r") or {})
         if record is None:
             return 0
-        targets = self.targets(record)
-        if not targets:
+        audiences = self.audiences(record)
+        if not audiences:
             return 0
-        messages = build_messages(self.app, "delete", record, targets)
+        messages = build_messages(self.app, "delete", record, audiences)
         if messages:
             self._store_prepared(str(message.get("tok", "")), messages)
         return len(messages)
@@ -453,6 +481,36 @@ class RealtimeService:
         if peer_keys is not None:
             return bool(peer_keys())
         return broker.name != "memory"
+
+
+class _Group:
+    """One audience of the index: the subscriptions of one topic base sharing auth identity and options."""
+
+    __slots__ = ("subscription", "identity", "members", "_pairs")
+
+    def __init__(self, subscription: Subscription, identity: tuple[str, str] | None):
+        self.subscription = subscription
+        self.identity = identity
+        self.members: dict[str, tuple[Client, list[str]]] = {}
+        self._pairs: list[tuple[Client, str]] | None = None
+
+    def add(self, client: Client, topic: str) -> None:
+        entry = self.members.get(client.id)
+        if entry is None:
+            self.members[client.id] = (client, [topic])
+        else:
+            entry[1].append(topic)
+        self._pairs = None
+
+    def remove(self, client: Client) -> None:
+        if self.members.pop(client.id, None) is not None:
+            self._pairs = None
+
+    def pairs(self) -> list[tuple[Client, str]]:
+        """(client, topic) for every member subscription; rebuilt only after a membership change."""
+        if self._pairs is None:
+            self._pairs = [(client, topic) for client, topics in self.members.values() for topic in topics]
+        return self._pairs
 
 
 class _Background:
