@@ -167,6 +167,7 @@ def test_custom_topics_and_oauth2_sends(kit):
     event = stream.next()
     assert (event.event, event.data) == ("@oauth2", {"state": stream.client_id, "code": "abc"})
     assert service.send(stream.client_id, "not-subscribed", "x") is False
+    assert service.send(stream.client_id, "@oauth2", "x", ip="10.9.8.7") is False  # another IP than the stream's
     assert service.send("unknown-client", "@oauth2", "x") is False
     service.broadcast("news", {"headline": "hi"})
     assert stream.next().data == {"headline": "hi"}

@@ -354,16 +354,17 @@ class RealtimeService:
                 client.unset_auth()
 
     # ---- custom messages ------------------------------------------------------------------------------------
-    def send(self, client_id: str, topic: str, data: Any, *, subscribed_only: bool = True) -> bool:
+    def send(self, client_id: str, topic: str, data: Any, *, subscribed_only: bool = True, ip: str = "") -> bool:
         """Send `data` (bytes, str or anything JSON) as event `topic` to one client, wherever it is
-        connected; with `subscribed_only` only if it subscribed to `topic` (how the OAuth2 redirect
-        reaches the SDK's `@oauth2` subscription). Whether the client got it."""
+        connected; with `subscribed_only` only if it subscribed to `topic`, with `ip` only if its stream
+        came from that IP. This is how the OAuth2 redirect reaches the SDK's `@oauth2` subscription
+        (`send(state, "@oauth2", {"state", "code"}, ip=caller_ip)`). Whether the client got it."""
         payload = _as_bytes(data)
         if client_id in self._clients or not self._elsewhere(client_id):
-            return self._send_here(client_id, topic, payload, subscribed_only)
+            return self._send_here(client_id, topic, payload, subscribed_only, ip)
         answer = self.cluster.request(
             client_id[:KEY_LENGTH],
-            {"t": "send", "cid": client_id, "topic": topic, "data": payload.decode(), "only": subscribed_only},
+            {"t": "send", "cid": client_id, "topic": topic, "data": payload.decode(), "only": subscribed_only, "ip": ip},
             self.request_timeout,
         )
         return bool(answer and answer.get("ok"))
@@ -375,9 +376,11 @@ class RealtimeService:
             self.cluster.publish({"t": "topic", "topic": topic, "data": payload.decode()})
         self._broadcast_here(topic, payload)
 
-    def _send_here(self, client_id: str, topic: str, payload: bytes, subscribed_only: bool) -> bool:
+    def _send_here(self, client_id: str, topic: str, payload: bytes, subscribed_only: bool, ip: str = "") -> bool:
         client = self._clients.get(client_id)
         if client is None or client.closed:
+            return False
+        if ip and client.ip and client.ip != ip:
             return False
         if subscribed_only and not any(sub.base == topic for sub in client.subscriptions.values()):
             return False
@@ -410,7 +413,10 @@ class RealtimeService:
                 return self._on_subscribe(message)
             elif kind == "send":
                 payload = str(message.get("data", "")).encode()
-                return {"ok": self._send_here(str(message.get("cid", "")), str(message.get("topic", "")), payload, bool(message.get("only")))}
+                return {"ok": self._send_here(
+                    str(message.get("cid", "")), str(message.get("topic", "")), payload, bool(message.get("only")),
+                    str(message.get("ip") or ""),
+                )}
             elif kind == "topic":
                 self._broadcast_here(str(message.get("topic", "")), str(message.get("data", "")).encode())
             elif kind == "authcol":
