@@ -69,7 +69,7 @@ def download(collection: str, record_id: str, filename: str):
         if not app.records.can_view(record, viewer):
             raise errors.not_found()
     storage = app.files.storage
-    owner = _file_owner(app, found, record, field, filename)
+    owner = _file_owner(app, found, record, filename)
     if owner is None:
         raise errors.not_found()
     collection_id, owner_id = owner
@@ -97,7 +97,7 @@ def _field_holding(record, filename: str):
     return None
 
 
-def _file_owner(app, collection, record, field, filename: str) -> tuple[str, str] | None:
+def _file_owner(app, collection, record, filename: str) -> tuple[str, str] | None:
     """(collection id, record id) under which the file is stored: the record's own, or for a view record the
     record of a collection the view reads from whose file field holds the name (as PocketBase's
     FindRecordByViewFile; names carry a random suffix and clients cannot invent them, so one record holds it)."""

@@ -23,7 +23,6 @@ import itertools
 import uuid
 from typing import Any
 
-import pytest
 from PIL import Image
 
 SU_EMAIL = "admin@example.com"
