@@ -237,3 +237,23 @@ class RealtimeMessageEvent:
     app: "App"
     client: "RealtimeClient"
     message: "RealtimeMessage | None"
+
+
+# ---- auth: OAuth2 -----------------------------------------------------------------------------------------
+@dataclass
+class RecordAuthWithOAuth2Event(RecordAuthActionEvent):
+    """auth-with-oauth2, after the code exchange and the profile fetch. `provider_name` is the provider's
+    name, `provider` the configured client (a `baas.core.oauth2.Provider`), `oauth2_user` the normalized
+    profile (`baas.core.oauth2.OAuth2User`, mutable: e.g. change `name` before a sign-up). `record` is the
+    account found (linked through `_externalAuths`, the signed-in caller's, or the one with the provider's
+    verified email) or None for a sign-up; `is_new_record` says which. `create_data` (the body's
+    `createData`) may be changed before the sign-up; `external_auth` is the existing `_externalAuths`
+    link (None when the default will create it); `mfa_id` the MFA session the client continues."""
+
+    provider_name: str = ""
+    provider: Any = None
+    oauth2_user: Any = None
+    create_data: dict[str, Any] = field(default_factory=dict)
+    is_new_record: bool = False
+    external_auth: "Record | None" = None
+    mfa_id: str = ""

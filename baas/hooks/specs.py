@@ -345,3 +345,21 @@ def baas_realtime_message_send(event: "RealtimeMessageEvent") -> None:
     greenlet (record events have passed the rules for that client by then). Change `event.message.name`
     or `.data`, or set `event.message = None` to drop the message for this client. Every implementation
     runs; keep them fast, they run once per message and client."""
+
+
+# ---- auth: OAuth2 -------------------------------------------------------------------------------------------
+if TYPE_CHECKING:
+    from .events import RecordAuthWithOAuth2Event
+
+
+@hookspec(firstresult=True)
+def baas_record_auth_with_oauth2_request(event: "RecordAuthWithOAuth2Event") -> Any:
+    """auth-with-oauth2, after the code was exchanged and the provider's profile fetched (neither touches
+    the database). `event.record` is the account to sign in, or None for a sign-up. The default, in one
+    transaction: creates the account through the records service when there is none (the body's
+    `createData` plus the mapped fields and the downloaded avatar, a random password; the collection's
+    createRule applies, with `@request.context = "oauth2"`) or updates the found one (email, verified),
+    then creates the `_externalAuths` link if missing; after the commit it continues with
+    `baas_record_auth_request` (authRule, MFA with method "oauth2") and returns the `AuthResult`, whose
+    `meta` is the provider profile. Change `event.create_data` or `event.oauth2_user`, set `event.record`
+    to sign in another account, raise ApiError to refuse, or return your own `AuthResult`."""
