@@ -17,6 +17,8 @@ from . import auth_verification
 from . import auth_password_reset
 from . import auth_email_change
 from . import auth_impersonate
+from . import auth_oauth2
+from . import oauth2_redirect
 from . import settings_test
 from ..core import auth_flows
 from . import settings
@@ -41,6 +43,8 @@ BLUEPRINTS = (
     auth_password_reset,
     auth_email_change,
     auth_impersonate,
+    auth_oauth2,
+    oauth2_redirect,
     settings_test,
     settings,
     batch,

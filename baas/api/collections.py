@@ -8,6 +8,7 @@
     DELETE /api/collections/<c>/truncate           delete every record -> 204
     PUT    /api/collections/import                 {collections, deleteMissing} -> 204
     GET    /api/collections/meta/scaffolds         the default definition per type
+    GET    /api/collections/meta/oauth2-providers  the built-in OAuth2 providers [{name, displayName, logo}]
     POST   /api/collections/meta/dry-run-view      {query} -> {fields, sample}
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from .. import errors
+from ..core import oauth2
 from ..core.records.listing import ListQuery
 from ..core.records.projection import Projection
 from ..core.system_lists import list_collections
@@ -83,6 +85,11 @@ def import_collections():
 @bp.get("/api/collections/meta/scaffolds")
 def scaffolds():
     return json_response(core().collections_service.scaffolds())
+
+
+@bp.get("/api/collections/meta/oauth2-providers")
+def oauth2_providers():
+    return json_response(oauth2.all_providers())
 
 
 @bp.post("/api/collections/meta/dry-run-view")
