@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import FieldError
 from ..query.compiler import FilterError, check_rule
@@ -252,6 +253,51 @@ def _check_auth_options(new: Collection, errors: dict) -> None:
     mfa = options.get("mfa", {})
     if not _in_range(mfa.get("duration"), 10, 86400):
         errors.setdefault("mfa", {})["duration"] = FieldError("validation_out_of_range", "Must be between 10 and 86400.")
+    oauth2_problems = _oauth2_provider_errors(options.get("oauth2") or {})
+    if oauth2_problems:
+        errors["oauth2"] = {"providers": oauth2_problems}
+
+
+def _oauth2_provider_errors(oauth2: Any) -> dict[str, Any]:
+    """PocketBase's checks of `oauth2.providers`, made only while OAuth2 is enabled: a known, unique
+    name, a client id and secret, and URLs that are URLs."""
+    from .oauth2 import provider_class
+
+    if not isinstance(oauth2, dict) or not oauth2.get("enabled"):
+        return {}
+    problems: dict[str, Any] = {}
+    seen: set[str] = set()
+    for index, provider in enumerate(oauth2.get("providers") or []):
+        if not isinstance(provider, dict):
+            problems[str(index)] = FieldError("validation_invalid_value", "Invalid value.")
+            continue
+        found: dict[str, FieldError] = {}
+        name = provider.get("name")
+        if not name:
+            found["name"] = REQUIRED
+        elif not isinstance(name, str) or provider_class(name) is None:
+            found["name"] = FieldError("validation_missing_provider", f"Invalid or missing provider with name {name}.", {"name": name})
+        elif name in seen:
+            found["name"] = FieldError("validation_duplicated_provider", f"The provider {name} is already registered.", {"name": name})
+        if isinstance(name, str):
+            seen.add(name)
+        for key in ("clientId", "clientSecret"):
+            if not provider.get(key):
+                found[key] = REQUIRED
+        for key in ("authURL", "tokenURL", "userInfoURL"):
+            value = provider.get(key)
+            if value and not _is_url(value):
+                found[key] = FieldError("validation_is_url", "Must be a valid URL.")
+        if found:
+            problems[str(index)] = found
+    return problems
+
+
+def _is_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc)
 
 
 def _in_range(value: Any, low: int, high: int) -> bool:
