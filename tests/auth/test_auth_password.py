@@ -57,7 +57,7 @@ def test_wrong_password_and_unknown_identity_fail_alike(client):
         assert response.get_json() == {"status": 400, "message": "Failed to authenticate.", "data": {}}
 
 
-def test_an_unknown_identity_still_costs_a_bcrypt_compare(client, monkeypatch):
+def test_an_unknown_identity_still_costs_a_bcrypt_compare(client, monkeypatch, real_bcrypt_cost):
     create_user(client, "timing@example.com")
     calls = []
     original = bcrypt.checkpw
@@ -89,7 +89,7 @@ def test_a_pocketbase_bcrypt_hash_signs_in(client, core):
     assert sign_in(client, "imported@example.com", "Passw0rd!24", "_superusers").status_code == 400
 
 
-def test_new_hashes_are_pocketbase_style(client, core):
+def test_new_hashes_are_pocketbase_style(client, core, real_bcrypt_cost):
     user = create_user(client, "hash@example.com")
     stored = core.records_repo.find(core.collections.get("users"), user["id"]).get("password").hash
     assert stored.startswith("$2a$10$") and bcrypt.checkpw(PASSWORD.encode(), stored.encode())
