@@ -65,13 +65,10 @@ def confirm_email_change(
 
 
 def _parse_token(app: "App", collection: Collection, token: str) -> tuple[Record | None, str, FieldError | None]:
+    """The record and new email of a valid email-change token, checked in PocketBase 0.40's order."""
     new_email = tokens.peek_or_empty(token).get("newEmail")
     if not isinstance(new_email, str) or not new_email:
         return None, "", FieldError("validation_invalid_token_payload", "Invalid token payload - newEmail must be set.")
-    if find_by_email(app, collection, new_email) is not None:
-        return None, "", FieldError(
-            "validation_existing_token_email", f"The new email address is already registered: {new_email}"
-        )
     try:
         record = find_record_by_token(app, token, tokens.EMAIL_CHANGE)
     except tokens.InvalidToken:
@@ -80,6 +77,8 @@ def _parse_token(app: "App", collection: Collection, token: str) -> tuple[Record
         return None, "", FieldError(
             "validation_token_collection_mismatch", "The provided token is for different auth collection."
         )
+    if find_by_email(app, collection, new_email) is not None:
+        return None, "", FieldError("validation_invalid_token_email", "The new email address is invalid.")
     return record, new_email, None
 
 

@@ -38,7 +38,7 @@ def test_change_through_the_link_sent_to_the_new_address(client, mail_core, mail
     # the tokenKey rotated: the old auth token and the change token no longer work
     assert client.post("/api/collections/users/auth-refresh", headers={"Authorization": token}).status_code == 401
     again = client.post(CONFIRM, json={"token": change, "password": PASSWORD})
-    assert error(again) == (400, INVALID, {"token": "validation_existing_token_email", "password": "validation_invalid_password"})
+    assert error(again) == (400, INVALID, {"token": "validation_invalid_token", "password": "validation_invalid_password"})
 
 
 def test_the_request_needs_the_records_own_auth(client, mail_core, superuser):
@@ -76,9 +76,9 @@ def test_confirm_validation(client, mail_core, core, su_headers):
     )
     create_user(client, "exists@example.com")
     taken = tokens.email_change_token(record, "exists@example.com")
-    assert error(client.post(CONFIRM, json={"token": taken, "password": PASSWORD}))[2] == {
-        "token": "validation_existing_token_email", "password": "validation_invalid_password",
-    }
+    response = client.post(CONFIRM, json={"token": taken, "password": PASSWORD})
+    assert error(response)[2] == {"token": "validation_invalid_token_email", "password": "validation_invalid_password"}
+    assert response.get_json()["data"]["token"]["message"] == "The new email address is invalid."
     forged = tokens.issue(record.collection, record.id, "not-the-token-key", tokens.EMAIL_CHANGE, extra={"newEmail": "f@example.com"})
     assert error(client.post(CONFIRM, json={"token": forged, "password": PASSWORD}))[2] == {
         "token": "validation_invalid_token", "password": "validation_invalid_password",
