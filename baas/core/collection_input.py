@@ -161,8 +161,9 @@ def build_fields(items: Any, existing: Collection | None, collection: Collection
 def _restore_system_fields(fields: list[Field], collection: Collection, existing: Collection | None = None) -> list[Field]:
     """Put back the system fields of the collection's type that the input left out, as PocketBase does.
 
-    The `id` field goes first, the other (auth) system fields after the rest; each comes back as it was
-    stored, or from the scaffold. A given `id` text field is forced to be the primary key."""
+    A missing `id` field goes first, the other (auth) system fields after the rest; each comes back as it
+    was stored, or from the scaffold. Fields that were sent keep their order, and a sent `id` text field
+    is forced to be the primary key."""
     if collection.is_view:
         return fields
     template = scaffold(collection.type if collection.type in ("base", "auth") else "base").fields
@@ -183,12 +184,7 @@ def _restore_system_fields(fields: list[Field], collection: Collection, existing
     restored = [field.copy() for field in missing]
     head = [field for field in restored if field.name == "id"]
     tail = [field for field in restored if field.name != "id"]
-    return _id_first(head + fields + tail)
-
-
-def _id_first(fields: list[Field]) -> list[Field]:
-    """The primary key first; a second field named `id` (of another type) stays where it was, to be refused."""
-    return sorted(fields, key=lambda field: not (field.name == "id" and field.type == "text"))
+    return head + fields + tail
 
 
 def _merge_auth_options(collection: Collection, data: dict[str, Any], existing: Collection | None) -> None:

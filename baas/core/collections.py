@@ -250,11 +250,15 @@ class CollectionsService:
     ) -> None:
         current = self.get(target)
         data = {key: value for key, value in item.items() if key not in ("id", "created", "updated")}
-        if not replace and isinstance(data.get("fields"), list) and not current.is_view:
+        if not replace and before[target] is not None and isinstance(data.get("fields"), list) and not current.is_view:
             given = data["fields"]
             ids = {f.get("id") for f in given if isinstance(f, dict) and f.get("id")}
             names = {f.get("name") for f in given if isinstance(f, dict)}
-            data["fields"] = given + [f.to_json() for f in current.fields if f.id not in ids and f.name not in names]
+            restorable = {(f.name, f.type) for f in scaffold(current.type).fields}  # put back in their place anyway
+            data["fields"] = given + [
+                f.to_json() for f in current.fields
+                if f.id not in ids and f.name not in names and (f.name, f.type) not in restorable
+            ]
         if _unchanged(current, data):
             return
         try:

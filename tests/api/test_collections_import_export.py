@@ -109,8 +109,23 @@ def test_import_by_name_keeps_fields_it_does_not_mention(api):
     api.collection(name, [{"name": "t", "type": "text"}], listRule="t != ''")
     do_import(api, [{"name": name, "fields": [{"name": "t2", "type": "text"}]}])
     body = get(api, name)
+    # the item's fields, then the others (PocketBase puts a missing id field there too; baas keeps it first)
     assert [f["name"] for f in body["fields"]] == ["id", "t2", "t"]
     assert body["listRule"] == "t != ''"
+
+
+def test_import_keeps_the_system_fields_of_an_existing_collection_in_place(api):
+    name = unique("imp_auth")
+    created = api.collection(name, [{"name": "nick", "type": "text"}], type="auth")
+    do_import(api, [{"name": name, "fields": [{"name": "bio", "type": "text"}]}])
+    body = get(api, name)
+    assert [f["name"] for f in body["fields"]] == ["id", "bio", "nick", "password", "tokenKey", "email", "emailVisibility", "verified"]
+    assert [f["id"] for f in body["fields"] if f["name"] != "bio"] == [f["id"] for f in created["fields"]]
+
+
+def test_import_of_a_system_collection_without_its_system_fields_keeps_them(api):
+    do_import(api, [{"name": "_mfas", "fields": []}])
+    assert [f["name"] for f in get(api, "_mfas")["fields"]] == ["id", "collectionRef", "recordRef", "method", "created", "updated"]
 
 
 def test_import_by_id_renames(api):
