@@ -22,7 +22,10 @@ MAX_NAME_LENGTH = 255
 MAX_ID_LENGTH = 100
 MAX_HELP_LENGTH = 300  # PocketBase 0.40.6 (the field modules' MAX_HELP_LENGTH says 1000)
 #: table names baas or the databases use themselves
-RESERVED_NAMES = {"_collections", "_params", "_migrations", "_logs", "alembic_version", "expand", "collectionid", "collectionname"}
+RESERVED_NAMES = {
+    "_collections", "_params", "_migrations", "_logs", "_cron_leases", "alembic_version", "expand", "collectionid",
+    "collectionname",
+}
 RESERVED_FIELD_NAMES = {"expand", "collectionid", "collectionname"}
 AUTH_RESERVED_FIELD_NAMES = {"passwordconfirm", "oldpassword"}
 AUTH_SYSTEM_TYPES = {

@@ -84,7 +84,9 @@ class RecordsService:
             tx.on_commit(
                 lambda: (self.hook.baas_record_after_create_success if is_new else self.hook.baas_record_after_update_success)(event=event)
             )
-        record.original = dict(record.data)
+            # the stored state becomes the new original only once committed, after the after-success hooks
+            # (which compare `original` with `data`), also when this save is one of several in a transaction
+            tx.on_commit(lambda: setattr(record, "original", dict(record.data)))
         return record
 
     def remove(self, record: Record, ctx: "RequestContext") -> None:
