@@ -42,17 +42,17 @@ def list_all():
 
 @bp.post("/api/collections")
 def create():
-    return json_response(core().collections_service.create(json_body()).to_json())
+    return projected(core().collections_service.create(json_body()).to_json())
 
 
 @bp.get("/api/collections/<collection>")
 def view(collection: str):
-    return json_response(core().collections_service.get(collection).to_json())
+    return projected(core().collections_service.get(collection).to_json())
 
 
 @bp.patch("/api/collections/<collection>")
 def update(collection: str):
-    return json_response(core().collections_service.update(collection, json_body()).to_json())
+    return projected(core().collections_service.update(collection, json_body()).to_json())
 
 
 @bp.delete("/api/collections/<collection>")
@@ -84,7 +84,7 @@ def import_collections():
 
 @bp.get("/api/collections/meta/scaffolds")
 def scaffolds():
-    return json_response(core().collections_service.scaffolds())
+    return projected(core().collections_service.scaffolds())
 
 
 @bp.get("/api/collections/meta/oauth2-providers")
@@ -102,4 +102,10 @@ def dry_run_view():
             "An error occurred while validating the submitted data.",
             {"query": errors.FieldError("validation_required", "Cannot be blank.")},
         )
-    return json_response(core().collections_service.dry_run_view(query))
+    return projected(core().collections_service.dry_run_view(query))
+
+
+def projected(data):
+    """`data` as JSON, narrowed by the `fields` query parameter as PocketBase does for every response."""
+    projection = Projection.parse(request.args.get("fields", ""))
+    return json_response(projection.apply(data) if projection else data)

@@ -940,3 +940,24 @@ def test_a_name_taken_by_a_system_table_is_refused(api):
         tx.connection.exec_driver_sql("CREATE TABLE plugin_private_table (x TEXT)")
     assert create_error(api, {"name": "Plugin_Private_Table"}) == {
         "name": field_error("validation_collection_name_invalid", "The name is reserved.")}
+
+
+# ---- fields= on every answer ------------------------------------------------------------------------------------
+
+
+def test_fields_narrows_a_single_collection(api):
+    response = api.client.get("/api/collections/users", query_string={"fields": "id,name"}, headers=api.su)
+    assert response.get_json() == {"id": "_pb_users_auth_", "name": "users"}
+
+
+def test_fields_narrows_create_and_update_answers(api):
+    name = unique("narrow")
+    response = api.client.post("/api/collections", query_string={"fields": "name"}, json={"name": name}, headers=api.su)
+    assert response.get_json() == {"name": name}
+    response = api.client.patch(f"/api/collections/{name}", query_string={"fields": "listRule"}, json={"listRule": ""}, headers=api.su)
+    assert response.get_json() == {"listRule": ""}
+
+
+def test_fields_narrows_the_scaffolds(api):
+    response = api.client.get("/api/collections/meta/scaffolds", query_string={"fields": "base"}, headers=api.su)
+    assert list(response.get_json()) == ["base"]
