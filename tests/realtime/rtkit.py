@@ -6,6 +6,7 @@
     Kit.sse(headers=None, **environ) -> Stream: an open `GET /api/realtime`, read by a background thread
     Stream.subscribe(topics, headers=None) -> the POST response
     Stream.next(timeout) -> Event(id, event, data)   (data parsed from JSON)
+    Stream.drain(count) -> the next `count` events and anything more before a quiet spell
     Stream.silent(timeout)  asserts nothing arrives;   Stream.close()
 
 The `kit` fixture (tests/realtime/conftest.py) is one such app per module, on the memory broker.
@@ -85,11 +86,13 @@ class Stream:
             raise AssertionError("the realtime stream ended")
         return event
 
-    def drain(self, timeout: float = 0.3) -> list[Event]:
-        out = []
+    def drain(self, count: int | None = None, quiet: float = 0.3, timeout: float = 5.0) -> list[Event]:
+        """The next `count` events (each within `timeout`), then whatever else arrives before the stream
+        stays quiet for `quiet` seconds; without `count`, everything until that quiet spell."""
+        out = [self.next(timeout) for _ in range(count or 0)]
         while True:
             try:
-                event = self.events.get(timeout=timeout)
+                event = self.events.get(timeout=quiet)
             except queue.Empty:
                 return out
             if event is None:
@@ -97,7 +100,7 @@ class Stream:
             out.append(event)
 
     def silent(self, timeout: float = 0.3) -> None:
-        got = self.drain(timeout)
+        got = self.drain(quiet=timeout)
         assert not got, f"expected no realtime event, got {got}"
 
     def ended(self, timeout: float = 5.0) -> bool:

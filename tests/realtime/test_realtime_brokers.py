@@ -156,14 +156,14 @@ def test_events_cross_processes(pair):
     stream = first.sse()
     assert stream.subscribe([f"{name}/*", with_options(f"{name}/*", {"fields": "title"})]).status_code == 204
     record = second.record(name, {"title": "through the other worker"})
-    events = {event.event: event.data for event in stream.drain(1.0)}
+    events = {event.event: event.data for event in stream.drain(2)}
     assert events == {
         f"{name}/*": {"action": "create", "record": record},
         with_options(f"{name}/*", {"fields": "title"}): {"action": "create", "record": {"title": "through the other worker"}},
     }
     second.update(name, record["id"], {"title": "t2"})
     second.delete(name, record["id"])
-    plain = [event.data for event in stream.drain(1.0) if event.event == f"{name}/*"]
+    plain = [event.data for event in stream.drain(4) if event.event == f"{name}/*"]
     assert plain == [
         {"action": "update", "record": {**record, "title": "t2"}},
         {"action": "delete", "record": {**record, "title": "t2"}},

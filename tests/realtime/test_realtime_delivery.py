@@ -85,7 +85,7 @@ def test_batch_sends_after_the_whole_batch_and_nothing_when_it_fails(kit, posts)
     stream = _watch(kit, name)
     ok = [{"method": "POST", "url": f"/api/collections/{name}/records", "body": {"title": f"b{i}"}} for i in range(3)]
     assert kit.client.post("/api/batch", json={"requests": ok}).status_code == 200
-    assert [event.data["record"]["title"] for event in stream.drain()] == ["b0", "b1", "b2"]
+    assert [event.data["record"]["title"] for event in stream.drain(3)] == ["b0", "b1", "b2"]
     failing = ok + [{"method": "PATCH", "url": f"/api/collections/{name}/records/doesnotexist123", "body": {}}]
     assert kit.client.post("/api/batch", json={"requests": failing}).status_code == 400
     stream.silent()
@@ -150,7 +150,7 @@ def test_delete_rule_evaluation_uses_the_state_before_the_delete(kit):
     stream = _watch(kit, name)
     kit.delete(name, invisible["id"])
     kit.delete(name, visible["id"])
-    events = stream.drain()
+    events = stream.drain(1)
     assert [(event.data["action"], event.data["record"]["id"]) for event in events] == [("delete", visible["id"])]
 
 
@@ -209,7 +209,7 @@ def test_each_option_set_gets_its_own_copy(kit, library):
     picked = with_options(plain, {"fields": "id"})
     stream.subscribe([plain, expanded, picked])
     book = kit.record(library["books"], {"title": "copies", "author": author["id"]})
-    events = {event.event: event.data["record"] for event in stream.drain()}
+    events = {event.event: event.data["record"] for event in stream.drain(3)}
     assert "expand" not in events[plain]
     assert events[expanded]["expand"]["author"]["id"] == author["id"]
     assert events[picked] == {"id": book["id"]}

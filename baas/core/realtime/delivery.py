@@ -19,7 +19,7 @@ audience's messages, as PocketBase does.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 import orjson

@@ -37,8 +37,8 @@ from .broker import KEY_LENGTH, create_broker
 from .client import Client, Message
 from .cluster import Cluster
 from .delivery import Audience, build_messages
+from .registry import Registry
 from .gevent_compat import cooperate_with_gevent
-from .topics import Subscription, record_topics
 
 if TYPE_CHECKING:
     from ..app import App
@@ -65,9 +65,7 @@ class RealtimeService:
         self.prepare_timeout = 2.0
         self._cluster: Cluster | None = None
         self._lock = threading.RLock()
-        self._clients: dict[str, Client] = {}
-        #: topic base -> audience key (auth identity, options) -> the subscriptions of that audience
-        self._groups: dict[str, dict[tuple, _Group]] = {}
+        self.registry = Registry()
         self._prepared: dict[str, tuple[float, list[tuple[Client, Message]]]] = {}
         self._pending: dict[tuple[str, str, int], tuple[str, bool]] = {}
         self._closed = False
@@ -92,7 +90,7 @@ class RealtimeService:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            clients = list(self._clients.values())
+            clients = self.registry.clients()
             cluster, self._cluster = self._cluster, None
         for client in clients:
             client.close()
@@ -113,17 +111,10 @@ class RealtimeService:
             self.broker.listen()
         except OSError:
             log.exception("realtime: cannot receive events from other processes; serving this one only")
-        with self._lock:
-            self._clients[client.id] = client
-            client.on_auth_change = self._regroup
-            self._index(client)
+        self.registry.add(client)
 
     def unregister(self, client: Client) -> None:
-        with self._lock:
-            if self._clients.get(client.id) is client:
-                del self._clients[client.id]
-            self._unindex(client)
-            client.on_auth_change = None
+        self.registry.remove(client)
         client.close()
 
     def watch_deadlines(self, shortest_timeout: float) -> None:
@@ -146,17 +137,16 @@ class RealtimeService:
                     client.close()
 
     def client(self, client_id: str) -> Client | None:
-        return self._clients.get(client_id)
+        return self.registry.get(client_id)
 
     def clients(self) -> list[Client]:
-        with self._lock:
-            return list(self._clients.values())
+        return self.registry.clients()
 
     # ---- subscriptions ---------------------------------------------------------------------------------
     def subscribe(self, client_id: str, topics: list[str], ctx: RequestContext, *, ip: str = "", token: str = "") -> None:
         """Replace a client's subscriptions and bind it to `ctx.auth`, wherever the client is connected.
         Raises PocketBase's errors: 404 unknown client, 400 other IP, 403 other auth."""
-        if client_id in self._clients or not self._elsewhere(client_id):
+        if client_id in self.registry or not self._elsewhere(client_id):
             self._subscribe_here(client_id, topics, ctx, ip=ip, token=token)
             return
         answer = self.cluster.request(
@@ -174,7 +164,7 @@ class RealtimeService:
         return len(client_id) == CLIENT_ID_LENGTH and client_id[:KEY_LENGTH] != self.cluster.key
 
     def _subscribe_here(self, client_id: str, topics: list[str], ctx: RequestContext, *, ip: str, token: str) -> None:
-        client = self._clients.get(client_id)
+        client = self.registry.get(client_id)
         if client is None or client.closed:
             raise errors.not_found(MISSING_CLIENT)
         if client.ip and ip and client.ip != ip:
@@ -188,73 +178,10 @@ class RealtimeService:
     def apply_subscriptions(self, client: Client, topics: Iterable[str], auth: "Record | None", token: str = "") -> None:
         """Bind `client` to `auth` (until its token expires) and replace its subscriptions with `topics`."""
         expires = tokens.peek_or_empty(token).get("exp") if auth is not None and token else None
-        parsed = {topic: Subscription.parse(topic) for topic in topics if topic}
-        with self._lock:
-            self._unindex(client)
-            callback, client.on_auth_change = client.on_auth_change, None
-            client.set_auth(auth, float(expires) if isinstance(expires, (int, float)) else None)
-            client.on_auth_change = callback
-            client.subscriptions = parsed
-            self._index(client)
-
-    # ---- the audience index: subscriptions grouped by what they would see ---------------------------------
-    def _index(self, client: Client) -> None:
-        """File the client's subscriptions under (topic base, auth identity, options); call under the lock."""
-        if self._clients.get(client.id) is not client:
-            return
-        identity = client.identity
-        keys = []
-        for subscription in client.subscriptions.values():
-            key = (identity, subscription.options_key)
-            group = self._groups.setdefault(subscription.base, {}).get(key)
-            if group is None:
-                group = self._groups[subscription.base][key] = _Group(subscription, identity)
-            group.add(client, subscription.topic)
-            keys.append((subscription.base, key))
-        client.index_keys = keys
-
-    def _unindex(self, client: Client) -> None:
-        for base, key in client.index_keys:
-            groups = self._groups.get(base)
-            group = groups.get(key) if groups else None
-            if group is None:
-                continue
-            group.remove(client)
-            if not group.members:
-                del groups[key]
-                if not groups:
-                    del self._groups[base]
-        client.index_keys = []
-
-    def _regroup(self, client: Client) -> None:
-        """The client's auth changed identity (bound, signed out, expired): file it again."""
-        with self._lock:
-            self._unindex(client)
-            self._index(client)
+        self.registry.subscribe(client, topics, auth, float(expires) if isinstance(expires, (int, float)) else None)
 
     def audiences(self, record: "Record") -> list[Audience]:
-        """The local subscriptions a record event reaches, grouped into audiences, each with its rule."""
-        collection = record.collection
-        with self._lock:
-            found = [
-                (rule, group)
-                for base, rule in record_topics(collection.id, collection.name, record.id).items()
-                for group in self._groups.get(base, {}).values()
-            ]
-            snapshot = [(rule, group.subscription, group.identity, group.pairs()) for rule, group in found]
-        out: list[Audience] = []
-        for rule, subscription, identity, pairs in snapshot:
-            if identity is None:  # guests stay guests until set_auth regroups them
-                out.append(Audience(None, subscription, rule, pairs))
-                continue
-            # signed-in audiences: a token may have expired since (the client then regroups as a guest)
-            by_auth: dict[Any, tuple[Any, list]] = {}
-            for client, topic in pairs:
-                auth = client.auth
-                current = None if auth is None else (auth.collection.id, auth.id)
-                by_auth.setdefault(current, (auth, []))[1].append((client, topic))
-            out.extend(Audience(auth, subscription, rule, members) for auth, members in by_auth.values())
-        return out
+        return self.registry.audiences(record)
 
     # ---- record events -----------------------------------------------------------------------------------
     def record_saved(self, action: str, record: "Record") -> None:
@@ -360,7 +287,7 @@ class RealtimeService:
         came from that IP. This is how the OAuth2 redirect reaches the SDK's `@oauth2` subscription
         (`send(state, "@oauth2", {"state", "code"}, ip=caller_ip)`). Whether the client got it."""
         payload = _as_bytes(data)
-        if client_id in self._clients or not self._elsewhere(client_id):
+        if client_id in self.registry or not self._elsewhere(client_id):
             return self._send_here(client_id, topic, payload, subscribed_only, ip)
         answer = self.cluster.request(
             client_id[:KEY_LENGTH],
@@ -377,7 +304,7 @@ class RealtimeService:
         self._broadcast_here(topic, payload)
 
     def _send_here(self, client_id: str, topic: str, payload: bytes, subscribed_only: bool, ip: str = "") -> bool:
-        client = self._clients.get(client_id)
+        client = self.registry.get(client_id)
         if client is None or client.closed:
             return False
         if ip and client.ip and client.ip != ip:
@@ -387,8 +314,7 @@ class RealtimeService:
         return client.send(Message(topic, payload))
 
     def _broadcast_here(self, topic: str, payload: bytes) -> None:
-        with self._lock:
-            pairs = [pair for group in self._groups.get(topic, {}).values() for pair in group.pairs()]
+        pairs = self.registry.topic_pairs(topic)
         shared: dict[str, Message] = {}
         for client, name in pairs:
             message = shared.get(name)
@@ -427,7 +353,7 @@ class RealtimeService:
         return None
 
     def _on_event(self, message: dict[str, Any]) -> None:
-        if not self._clients:
+        if not len(self.registry):
             return
         self._sync(message)
         record = wire.restore(self.app, message.get("r") or {})
@@ -439,7 +365,7 @@ class RealtimeService:
         self._deliver(action, record)
 
     def _on_prepare(self, message: dict[str, Any]) -> int:
-        if not self._groups:
+        if not self.registry.has_subscriptions():
             return 0
         self._sync(message)
         record = wire.restore(self.app, message.get("r") or {})
@@ -487,36 +413,6 @@ class RealtimeService:
         if peer_keys is not None:
             return bool(peer_keys())
         return broker.name != "memory"
-
-
-class _Group:
-    """One audience of the index: the subscriptions of one topic base sharing auth identity and options."""
-
-    __slots__ = ("subscription", "identity", "members", "_pairs")
-
-    def __init__(self, subscription: Subscription, identity: tuple[str, str] | None):
-        self.subscription = subscription
-        self.identity = identity
-        self.members: dict[str, tuple[Client, list[str]]] = {}
-        self._pairs: list[tuple[Client, str]] | None = None
-
-    def add(self, client: Client, topic: str) -> None:
-        entry = self.members.get(client.id)
-        if entry is None:
-            self.members[client.id] = (client, [topic])
-        else:
-            entry[1].append(topic)
-        self._pairs = None
-
-    def remove(self, client: Client) -> None:
-        if self.members.pop(client.id, None) is not None:
-            self._pairs = None
-
-    def pairs(self) -> list[tuple[Client, str]]:
-        """(client, topic) for every member subscription; rebuilt only after a membership change."""
-        if self._pairs is None:
-            self._pairs = [(client, topic) for client, topics in self.members.values() for topic in topics]
-        return self._pairs
 
 
 class _Background:
