@@ -124,8 +124,8 @@ class CollectionsService:
             collection = self.get(id_or_name)
             if collection.system:
                 raise errors.bad_request(DELETE_FAILED)
-            referencing = self.references_to(collection)
-            referencing += [view for view in ddl.dependent_views(tx.connection, collection.name) if view not in referencing]
+            # relations first (PocketBase's message names only those); else the views reading the table
+            referencing = self.references_to(collection) or ddl.dependent_views(tx.connection, collection.name)
             if referencing:
                 raise errors.bad_request(
                     f"Failed to delete collection probably due to existing reference in {', '.join(referencing)}."
