@@ -58,6 +58,7 @@ BLUEPRINTS = (
 
 
 def register_api(flask_app: Flask) -> None:
+    flask_app.extensions["baas"].hooks.register(batch.BatchDefaults(), "baas.batch")
     auth_flows.install(flask_app.extensions["baas"])  # mailer, rate limits, auth defaults (belongs in App.__init__)
     middleware.install(flask_app)
     CORS(flask_app, resources={r"/api/*": {"origins": "*"}}, methods=["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"])

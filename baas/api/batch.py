@@ -37,6 +37,8 @@ from flask import Blueprint, request
 from .. import errors
 from ..core.context import RequestContext
 from ..errors import FieldError
+from ..hooks import hookimpl
+from ..hooks.events import BatchRequestEvent
 from .body import JSON_PAYLOAD, form_uploads, limit_body
 from .middleware import normalized_headers
 from .render import render_record
@@ -99,8 +101,19 @@ def batch():
     limit_body(settings["maxBodySize"] or DEFAULT_MAX_BODY_SIZE)
     items = parse_batch(_read_body(), settings["maxRequests"])
     _attach_files(items)
-    results = run_batch(items, ctx(), timeout=settings["timeout"] if settings["timeout"] > 0 else DEFAULT_TIMEOUT)
-    return json_response(results)
+    app = core()
+    timeout = settings["timeout"] if settings["timeout"] > 0 else DEFAULT_TIMEOUT
+    event = BatchRequestEvent(app, ctx(), requests=items, timeout=timeout)
+    event.responses = app.hooks.hook.baas_batch_request(event=event)
+    return json_response(event.responses)
+
+
+class BatchDefaults:
+    """baas's own behaviour for `baas_batch_request`: run the items in one transaction (a trylast plugin)."""
+
+    @hookimpl(trylast=True)
+    def baas_batch_request(self, event: BatchRequestEvent) -> list[dict[str, Any]]:
+        return run_batch(event.requests, event.ctx, timeout=event.timeout)
 
 
 def batch_settings() -> dict[str, Any]:

@@ -79,12 +79,14 @@ class SettingsEvent:
 @dataclass
 class BatchRequestEvent:
     """One `POST /api/batch`: `requests` holds the parsed items (each with `method`, `url`, `body`,
-    `headers`), `responses` the items' answers once the default ran."""
+    `headers`), `responses` the items' answers once the default ran; `timeout` (seconds, from the batch
+    settings) bounds the transaction."""
 
     app: "App"
     ctx: "RequestContext"
     requests: list[Any] = field(default_factory=list)
     responses: list[Any] | None = None
+    timeout: float = 3.0
 
 
 # ---- mail and auth ---------------------------------------------------------------------------------

@@ -353,3 +353,29 @@ def test_a_hook_error_fails_the_batch_and_nothing_commits(api, recorder):
     item_failure(response, 1, 400, "Rejected by a hook.")
     assert count(api, "name = 'before hook'") == 0
     assert not [entry for entry in recorder.seen if entry.startswith("committed")]
+
+
+def test_the_batch_hook_can_see_and_change_the_items_and_the_answer(core, client, su_headers):
+    """`baas_batch_request` wraps the whole batch: a plugin can rewrite items before and answers after."""
+    from baas.hooks import hookimpl
+
+    class Plugin:
+        @hookimpl(wrapper=True)
+        def baas_batch_request(self, event):
+            for item in event.requests:
+                item.body["title"] = item.body.get("title", "") + " (batched)"
+            responses = yield
+            return responses + [{"status": 299, "body": {"seen": len(event.requests)}}]
+
+    client.patch("/api/settings", json={"batch": {"enabled": True}}, headers=su_headers)
+    client.post("/api/collections", headers=su_headers,
+                json={"name": "hooked", "createRule": "", "fields": [{"name": "title", "type": "text"}]})
+    core.hooks.register(Plugin(), "batch-test-plugin")
+    try:
+        response = client.post("/api/batch", json={"requests": [
+            {"method": "POST", "url": "/api/collections/hooked/records", "body": {"title": "a"}}]})
+    finally:
+        core.hooks.unregister("batch-test-plugin")
+    answers = response.get_json()
+    assert answers[0]["body"]["title"] == "a (batched)"
+    assert answers[1] == {"status": 299, "body": {"seen": 1}}
