@@ -226,8 +226,9 @@ def submit(event: RecordAuthWithOAuth2Event) -> None:
             if event.record is None:
                 if collection.name == SUPERUSERS:
                     raise errors.bad_request(AUTH_FAILED)  # superusers cannot sign up with OAuth2
-                record = app.records.create(collection, event.ctx, sign_up_payload(event, avatar_upload))
-                event.record = record
+                created = app.records.create(collection, event.ctx, sign_up_payload(event, avatar_upload))
+                # read back: inside the transaction a saved record's `original` is still the pre-save one
+                record = event.record = app.records_repo.find(collection, created.id) or created
                 vouched = user.email_verified or not user.email
                 if record.get("email") == user.email and vouched and not record.get("verified"):
                     record.set("verified", True)  # the provider vouches for the address (or there is none)
