@@ -264,17 +264,34 @@ def load_generator(url: str, subscribers: int, events: int, writers: int) -> Non
     readers = [gevent.spawn(client.read) for client in clients]
     gevent.sleep(1.0)
 
+    import http.client
+
+    connections = [http.client.HTTPConnection(host, port, timeout=PHASE_TIMEOUT) for _ in range(writers)]
+
     def write(index: int) -> None:
-        request("POST", url + "/api/collections/bench_rt/records", {"title": f"event {index}", "t": str(time.time_ns())})
+        connection = connections[index % writers]  # each writer keeps one keep-alive connection
+        body = json.dumps({"title": f"event {index}", "t": str(time.time_ns())})
+        connection.request("POST", "/api/collections/bench_rt/records", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            failures.append(f"create answered {response.status}")
+
+    def writer(number: int) -> None:
+        for index in range(number, events, writers):
+            write(index)
 
     burst_started = time.monotonic()
-    Pool(writers).map(write, range(events))
+    gevent.joinall([gevent.spawn(writer, number) for number in range(writers)])
     burst_seconds = time.monotonic() - burst_started
     gevent.joinall(readers, timeout=PHASE_TIMEOUT)
     for client in clients:
         client.sock.close()
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     say({
-        "phase": "done", "received": received[0], "expected": subscribers * events, "burst_seconds": round(burst_seconds, 3),
+        "phase": "done", "generator_cpu": round(usage.ru_utime + usage.ru_stime, 2), "received": received[0], "expected": subscribers * events, "burst_seconds": round(burst_seconds, 3),
         "latencies_ns": sorted(latencies)[:: max(1, len(latencies) // 20000)] if latencies else [],
         "p50": _quantile(latencies, 0.50), "p99": _quantile(latencies, 0.99), "max": max(latencies) if latencies else None,
         "failures": failures[:5],

@@ -129,6 +129,12 @@ def test_create_broker_picks_the_backend(tmp_path):
     other = load_config(tmp_path / "e", env={})
     assert namespace(config) != namespace(other)
     assert namespace(config) == namespace(load_config(tmp_path / "d", env={}))
+    pg = [load_config(tmp_path / "d", url, env={}) for url in (
+        "postgresql://app:one@db:5432/prod", "postgresql://app:two@db:5432/prod", "postgresql://app:one@db:5432/staging",
+    )]
+    assert namespace(pg[0]) == namespace(pg[1])  # a new password keeps the nodes together
+    assert namespace(pg[0]) != namespace(pg[2])
+    assert namespace(config.with_overrides(extra={"realtime_namespace": "shared"})) == "shared"
 
 
 # ---- two apps of one deployment ------------------------------------------------------------------------

@@ -108,9 +108,18 @@ def create_broker(config: "Config") -> Broker:
 def namespace(config: "Config") -> str:
     """What groups the processes that must hear each other on a shared Redis: those of one database.
 
-    `Config.extra["realtime_namespace"]` overrides it; by default it is a hash of the database URL, so
-    two deployments (or two test runs) sharing a Redis server never see each other's events."""
+    By default a hash of the database URL without its password (a rotated password keeps the nodes
+    together), so two deployments (or two test runs) sharing a Redis server never see each other's
+    events. Nodes that reach one database under different host names must be given the same
+    `Config.extra["realtime_namespace"]`."""
     explicit = config.extra.get("realtime_namespace")
     if explicit:
         return str(explicit)
-    return hashlib.sha256(config.database_url.encode()).hexdigest()[:16]
+    try:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(config.database_url)
+        identity = f"{url.get_backend_name()}://{url.username or ''}@{url.host or ''}:{url.port or ''}/{url.database or ''}"
+    except Exception:  # noqa: BLE001 - an unusual URL: hash it as it is
+        identity = config.database_url
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
