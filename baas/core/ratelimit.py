@@ -13,9 +13,14 @@ prefix rules are tried after the exact ones. Superusers, excluded IPs and reques
 are never limited. A window opens with a client's first request and allows `maxRequests` in `duration`
 seconds; past that the answer is 429 `Too Many Requests.`.
 
-Counters live in `MemoryBackend` for a single process, or in `RedisBackend` (`BAAS_REDIS_URL`), keyed by
-a namespace derived from the database, so every worker and node of one deployment shares them. Settings
-changes apply on the next request: a rule's counters are keyed by its label, audience, duration and max.
+Counters of the settings' rules live in `MemoryBackend` (one process) or, with `BAAS_REDIS_URL`, in
+`RedisBackend`, keyed by a namespace derived from the database, so every worker and node of one deployment
+shares them. Settings changes apply on the next request: a rule's counters are keyed by its label,
+audience, duration and max.
+
+The auth flows' built-in limits (OTP attempts, failed sign-ins, email resend throttles) must hold however
+many workers run, so without Redis they are kept in `SQLiteBackend`, a small file in the data dir that all
+workers of a node share.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from .. import errors
@@ -182,6 +189,85 @@ class RedisBackend:
             log.error("rate limit store unavailable: %s", error)
 
 
+class SQLiteBackend:
+    """The same windows in a SQLite file, shared by the worker processes of one node (wall-clock times).
+
+    A connection per operation keeps it safe for threads, greenlets and forked workers alike; a failure
+    is logged and lets the request through."""
+
+    PURGE_EVERY = 256
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._touches = 0
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS windows (key TEXT PRIMARY KEY, ends REAL NOT NULL, count INTEGER NOT NULL)")
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def _write(self, operation) -> Any:
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            result = operation(connection, time.time())
+            self._touches += 1
+            if self._touches % self.PURGE_EVERY == 0:
+                connection.execute("DELETE FROM windows WHERE ends <= ?", (time.time(),))
+            connection.execute("COMMIT")
+            return result
+        finally:
+            connection.close()
+
+    def incr(self, key: str, window: float) -> int:
+        def operation(connection: sqlite3.Connection, now: float) -> int:
+            row = connection.execute("SELECT ends, count FROM windows WHERE key = ?", (key,)).fetchone()
+            ends, count = (now + window, 1) if row is None or now >= row[0] else (row[0], row[1] + 1)
+            connection.execute("INSERT OR REPLACE INTO windows (key, ends, count) VALUES (?, ?, ?)", (key, ends, count))
+            return count
+
+        try:
+            return self._write(operation)
+        except sqlite3.Error as error:
+            log.error("rate limit counter unavailable: %s", error)
+            return 0
+
+    def count(self, key: str) -> int:
+        try:
+            connection = self._connect()
+            try:
+                row = connection.execute("SELECT ends, count FROM windows WHERE key = ?", (key,)).fetchone()
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            log.error("rate limit counter unavailable: %s", error)
+            return 0
+        return row[1] if row is not None and time.time() < row[0] else 0
+
+    def add_once(self, key: str, ttl: float) -> bool:
+        def operation(connection: sqlite3.Connection, now: float) -> bool:
+            row = connection.execute("SELECT ends FROM windows WHERE key = ?", (key,)).fetchone()
+            if row is not None and now < row[0]:
+                return False
+            connection.execute("INSERT OR REPLACE INTO windows (key, ends, count) VALUES (?, ?, 1)", (key, now + ttl))
+            return True
+
+        try:
+            return self._write(operation)
+        except sqlite3.Error as error:
+            log.error("rate limit store unavailable: %s", error)
+            return True
+
+    def delete(self, key: str) -> None:
+        try:
+            self._write(lambda connection, now: connection.execute("DELETE FROM windows WHERE key = ?", (key,)))
+        except sqlite3.Error as error:
+            log.error("rate limit store unavailable: %s", error)
+
+
 def database_namespace(database_url: str) -> str:
     """Same database, same counters: a short hash of the URL without credentials."""
     from sqlalchemy.engine import make_url
@@ -198,12 +284,18 @@ def database_namespace(database_url: str) -> str:
 class RateLimits:
     """The rate limits of one App: the settings' rules plus the built-in limits of the auth flows."""
 
+    #: the node-local file of the built-in limits when there is no Redis
+    SHARED_FILE = "ratelimits.db"
+
     def __init__(self, app: "App"):
         self.app = app
         redis_url = app.config.redis_url
-        self.backend: Backend = (
-            RedisBackend(redis_url, database_namespace(app.config.database_url)) if redis_url else MemoryBackend()
-        )
+        if redis_url:
+            self.backend: Backend = RedisBackend(redis_url, database_namespace(app.config.database_url))
+            self.shared: Backend = self.backend
+        else:
+            self.backend = MemoryBackend()
+            self.shared = SQLiteBackend(Path(app.config.data_dir) / self.SHARED_FILE)
 
     def settings(self) -> dict[str, Any]:
         return self.app.settings.get().get("rateLimits") or {}
@@ -243,20 +335,21 @@ class RateLimits:
         if self.backend.incr(key, duration) > limit:
             raise errors.too_many_requests()
 
+    # ---- the built-in limits of the auth flows (shared by every worker) ----------------------------
     def attempt(self, key: str, *, limit: int, duration: float) -> bool:
         """Count one attempt under `key`; False once more than `limit` were made within `duration`."""
-        count = self.backend.incr(key, duration)
+        count = self.shared.incr(key, duration)
         return count == 0 or count <= limit
 
     def exceeded(self, key: str, *, limit: int) -> bool:
-        return self.backend.count(key) >= limit
+        return self.shared.count(key) >= limit
 
     def record_failure(self, key: str, *, duration: float) -> None:
-        self.backend.incr(key, duration)
+        self.shared.incr(key, duration)
 
     def once(self, key: str, ttl: float) -> bool:
         """True the first time within `ttl` seconds (e.g. one verification email per 2 minutes)."""
-        return self.backend.add_once(key, ttl)
+        return self.shared.add_once(key, ttl)
 
     def forget(self, key: str) -> None:
-        self.backend.delete(key)
+        self.shared.delete(key)

@@ -6,7 +6,7 @@ import pytest
 from authkit import create_user, token_of
 
 from baas.core import ratelimit
-from baas.core.ratelimit import MemoryBackend, RedisBackend, find_rule, ip_excluded
+from baas.core.ratelimit import MemoryBackend, RedisBackend, SQLiteBackend, find_rule, ip_excluded
 
 TOO_MANY = {"status": 429, "message": "Too Many Requests.", "data": {}}
 RULES = [
@@ -52,6 +52,28 @@ def test_memory_windows_open_with_the_first_hit(monkeypatch):
     assert backend.add_once("once", 5) and not backend.add_once("once", 5)
     clock[0] = 115.0
     assert backend.add_once("once", 5)
+
+
+def test_the_sqlite_file_is_shared_by_every_process(tmp_path, monkeypatch):
+    path = tmp_path / "ratelimits.db"
+    first, second = SQLiteBackend(path), SQLiteBackend(path)  # two workers of one node
+    assert [first.incr("k", 10), second.incr("k", 10), first.incr("k", 10)] == [1, 2, 3]
+    assert second.count("k") == 3
+    assert first.add_once("o", 60) and not second.add_once("o", 60)
+    second.delete("o")
+    assert first.add_once("o", 60)
+    now = ratelimit.time.time()
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now + 11)
+    assert second.count("k") == 0 and first.incr("k", 10) == 1
+
+
+def test_built_in_limits_are_shared_without_redis(core, redis_url):
+    if redis_url:
+        assert core.rate_limits.shared is core.rate_limits.backend
+    else:
+        assert isinstance(core.rate_limits.backend, MemoryBackend)
+        assert isinstance(core.rate_limits.shared, SQLiteBackend)
+        assert core.rate_limits.shared.path == str(core.config.data_dir / "ratelimits.db")
 
 
 def enable(core, *rules, **options):
@@ -142,8 +164,10 @@ def test_the_app_uses_redis_when_configured(core, client):
     assert [client.get("/api/health").status_code for _ in range(2)] == [200, 429]
 
 
-def test_redis_down_fails_open(core):
+def test_redis_down_fails_open(core, client):
     backend = RedisBackend("redis://127.0.0.1:1/0", "down")
     assert backend.incr("k", 5) == 0 and backend.count("k") == 0 and backend.add_once("k", 5)
-    core.rate_limits.backend = backend
-    assert core.rate_limits.attempt("k", limit=1, duration=5)
+    core.rate_limits.backend = core.rate_limits.shared = backend
+    assert core.rate_limits.attempt("k", limit=1, duration=5) and core.rate_limits.attempt("k", limit=1, duration=5)
+    enable(core, rule("/api/health", 1))
+    assert [client.get("/api/health").status_code for _ in range(2)] == [200, 200]

@@ -103,3 +103,20 @@ def test_two_nodes_on_one_database_share_the_limit(start_server, redis_url):
         assert statuses == [200] * 5 + [429] * 5  # the second node saw the settings change and the first node's hits
     finally:
         second.stop()
+
+
+@pytest.mark.parametrize("live_server", [{"workers": 2, "env": {"BAAS_REDIS_URL": ""}}], indirect=True)
+def test_the_otp_attempt_limit_holds_across_workers_without_redis(live_server):
+    headers = superuser_headers(live_server)
+    requests.patch(f"{live_server.url}/api/collections/users", json={"otp": {"enabled": True}}, headers=headers, timeout=10)
+    body = {"email": EMAIL, "password": PASSWORD, "passwordConfirm": PASSWORD}
+    assert requests.post(f"{live_server.url}/api/collections/users/records", json=body, timeout=10).status_code == 200
+    otp_id = requests.post(f"{live_server.url}/api/collections/users/request-otp", json={"email": EMAIL}, timeout=10).json()["otpId"]
+    statuses = [
+        requests.post(
+            f"{live_server.url}/api/collections/users/auth-with-otp", json={"otpId": otp_id, "password": "00000000"},
+            headers={"Connection": "close"}, timeout=10,
+        ).status_code
+        for _ in range(8)
+    ]
+    assert statuses == [400] * 5 + [429] * 3  # one count in the data dir's ratelimits.db, whichever worker answers
