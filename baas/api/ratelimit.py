@@ -32,6 +32,7 @@ ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "auth_verification.confirm_verification": ("confirmVerification",),
     "auth_email_change.request_email_change": ("requestEmailChange",),
     "auth_email_change.confirm_email_change": ("confirmEmailChange",),
+    "files.download": ("file",),
 }
 
 

@@ -97,6 +97,14 @@ def test_a_collection_action_rule(client, core):
     assert client.get("/api/collections/users/records").status_code == 200
 
 
+def test_record_routes_use_their_collection_and_action(client, core, su_headers):
+    client.post("/api/collections", json={"name": "posts", "type": "base", "listRule": "", "viewRule": ""}, headers=su_headers)
+    enable(core, rule("posts:list", 1), rule("*:view", 1))
+    assert [client.get("/api/collections/posts/records").status_code for _ in range(2)] == [200, 429]
+    assert client.get("/api/collections/users/records").status_code == 200  # another collection
+    assert [client.get("/api/collections/posts/records/missing").status_code for _ in range(2)] == [404, 429]
+
+
 def test_path_rules_audiences_and_superusers(client, core, su_headers):
     create_user(client, "aud@example.com")
     user = {"Authorization": token_of(client, "aud@example.com")}
