@@ -152,3 +152,11 @@ def test_a_failed_discovery(oauth2):
     assert oauth2.auth_methods()["oauth2"] == {"providers": [], "enabled": True}  # left out, as PocketBase does
     response = oauth2.client.post(AUTH.format("users"), json={"provider": "oidc", "code": "c"})
     assert error(response) == (400, "Failed to fetch OAuth2 token.", {})
+
+
+def test_rate_limit_labels(oauth2, users, provider, core):
+    rules = [{"label": "users:authWithOAuth2", "audience": "", "duration": 60, "maxRequests": 1}]
+    core.settings.update({"rateLimits": {"enabled": True, "rules": rules}})
+    body = {"provider": "oidc", "code": "x", "redirectURL": REDIRECT}
+    assert oauth2.client.post(AUTH.format("users"), json=body).status_code == 400
+    assert oauth2.client.post(AUTH.format("users"), json=body).status_code == 429
