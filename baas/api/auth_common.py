@@ -15,7 +15,6 @@ from ..schema.collection import Collection
 from .render import render_record
 from .util import core, ctx, json_response
 
-
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from aiosmtpd.smtp import AuthResult
-from authkit import SMTPServer, create_user
+from authkit import SMTPServer, create_user, token_of
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -222,11 +222,9 @@ def test_the_test_email_endpoint_validates_and_reports_failures(client, core, su
         "email": "validation_is_email", "template": "validation_in_invalid", "collection": "validation_invalid_auth_collection",
     }
     assert client.post("/api/settings/test/email", json={}).status_code == 401
-    user = create_user(client, "plain@example.com")  # noqa: F841
-    user_token = client.post(
-        "/api/collections/users/auth-with-password", json={"identity": "plain@example.com", "password": "Secret-pass-123"}
-    ).get_json()["token"]
-    assert client.post("/api/settings/test/email", json={}, headers={"Authorization": user_token}).status_code == 403
+    create_user(client, "plain@example.com")
+    user_headers = {"Authorization": token_of(client, "plain@example.com")}
+    assert client.post("/api/settings/test/email", json={}, headers=user_headers).status_code == 403
     core.settings.update({"smtp": {"enabled": True, "host": "127.0.0.1", "port": 1}})
     response = client.post("/api/settings/test/email", json={"email": "a@example.com", "template": "otp"}, headers=su_headers)
     assert response.get_json() == {"status": 400, "message": "Failed to send the test email.", "data": {}}
