@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 from ..db.dialect import Dialect
 from .collection import Collection
 from .fields import Field
-from .indexes import parse_index
+from .indexes import IndexDef, parse_index
 from .views import check_view_query
 
 _SQL_STRINGS = re.compile(r"'(?:[^']|'')*'")
@@ -63,18 +63,26 @@ def update(connection: Connection, dialect: Dialect, old: Collection, new: Colle
             drop(connection, old)
             create(connection, dialect, new)
         return
-    _drop_indexes(connection, dialect, old)
+    old_indexes, new_indexes = _indexes(old), _indexes(new)
+    # an index that stays as it is is left alone (no rebuild of a big table's unchanged index)
+    kept = {name for name, index in new_indexes.items() if name in old_indexes and _same(old_indexes[name], index, dialect)}
+    for name in old_indexes:
+        if name not in kept:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(connection, name)}")
     if old.name != new.name:
         _rename_table(connection, old.name, new.name)
     old_by_id = {field.id: field for field in old.fields}
     changed = [f for f in new.fields if f.id in old_by_id and f.column_ddl(dialect) != old_by_id[f.id].column_ddl(dialect)]
     _alter_columns(connection, dialect, new, old_by_id)
-    if changed and dialect.name == "sqlite":
+    rebuilt = bool(changed) and dialect.name == "sqlite"
+    if rebuilt:  # the new table has no index at all
         _rebuild_sqlite(connection, dialect, new, old_by_id)
     elif changed:
         with _views_detached(connection, new.name):
             _alter_types(connection, dialect, new, old_by_id, changed)
-    _create_indexes(connection, dialect, new)
+    for name, index in new_indexes.items():
+        if rebuilt or name not in kept:
+            connection.exec_driver_sql(index.render(dialect.name, new.name))
 
 
 def _alter_columns(connection, dialect, new: Collection, old_by_id: dict[str, Field]) -> None:
@@ -169,17 +177,19 @@ def _default_only(column_ddl: str) -> str:
 
 
 def _create_indexes(connection, dialect: Dialect, collection: Collection) -> None:
-    names = {field.name for field in collection.fields}
-    for sql in collection.indexes:
-        index = parse_index(sql, names)
+    for index in _indexes(collection).values():
         connection.exec_driver_sql(index.render(dialect.name, collection.name))
 
 
-def _drop_indexes(connection, dialect: Dialect, collection: Collection) -> None:
+def _indexes(collection: Collection) -> dict[str, IndexDef]:
     names = {field.name for field in collection.fields}
-    for sql in collection.indexes:
-        index = parse_index(sql, names)
-        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(connection, index.name)}")
+    parsed = (parse_index(sql, names) for sql in collection.indexes)
+    return {index.name: index for index in parsed}
+
+
+def _same(old: IndexDef, new: IndexDef, dialect: Dialect) -> bool:
+    """Whether two definitions make the same index (whatever table name they were written with)."""
+    return old.render(dialect.name, "t") == new.render(dialect.name, "t")
 
 
 # ---- views that read a table ---------------------------------------------------------------------------

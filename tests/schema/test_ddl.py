@@ -345,3 +345,47 @@ def test_recreating_a_view_keeps_the_views_reading_it(core):
     update(core, inner, definition("v_inner", type="view", view_query=f"SELECT id, title, n FROM {source.name}"))
     assert view_rows(core, "v_inner") == [{"id": rid(1), "title": "t", "n": 2}]
     assert view_rows(core, "v_outer") == [{"id": rid(1), "title": "t"}]
+
+
+def index_names(core, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    with core.db.read() as connection:
+        return {index["name"] for index in inspect(connection).get_indexes(table)}
+
+
+def index_identity(core, name: str):
+    """Something that changes when an index is dropped and created again: PostgreSQL's oid; SQLite's stored
+    statement, which a table rename rewrites in its own quoting (baas writes backticks)."""
+    with core.db.read() as connection:
+        if core.db.dialect.name == "postgresql":
+            return connection.exec_driver_sql(f"SELECT oid FROM pg_class WHERE relname = '{name}'").scalar()
+        return connection.exec_driver_sql(f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = '{name}'").scalar()
+
+
+def test_unchanged_indexes_are_not_rebuilt(core):
+    old = create(core, definition(None, {"name": "a", "type": "text", "id": "fa"}, {"name": "b", "type": "text", "id": "fb"},
+                                  indexes=["CREATE INDEX idx_keep_a ON x (a)", "CREATE INDEX idx_drop_b ON x (b)"]))
+    before = index_identity(core, "idx_keep_a")
+    new = update(core, old, changed(old, name=old.name + "_r", indexes=["CREATE INDEX idx_keep_a ON other (a)", "CREATE INDEX idx_new_b ON x (b)"]))
+    assert index_names(core, new.name) == {"idx_keep_a", "idx_new_b"}
+    if core.db.dialect.name == "postgresql":
+        assert index_identity(core, "idx_keep_a") == before
+    else:
+        assert index_identity(core, "idx_keep_a") == before.replace(f"`{old.name}`", f'"{new.name}"')
+
+
+def test_a_changed_index_is_rebuilt(core):
+    old = create(core, definition(None, {"name": "a", "type": "text", "id": "fa"}, indexes=["CREATE INDEX idx_chg_a ON x (a)"]))
+    new = update(core, old, changed(old, indexes=["CREATE UNIQUE INDEX idx_chg_a ON x (a)"]))
+    put(core, new, id=rid(1), a="same")
+    with pytest.raises(SQLAlchemyError):
+        put(core, new, id=rid(2), a="same")
+
+
+def test_indexes_come_back_after_a_sqlite_rebuild(core):
+    old = create(core, definition(None, {"name": "v", "type": "select", "id": "fv", "values": ["a"]}, {"name": "c", "type": "text", "id": "fc"},
+                                  indexes=["CREATE UNIQUE INDEX idx_rebuild_c ON x (c)"]))
+    new = update(core, old, changed(old, fields=[{"name": "v", "type": "select", "id": "fv", "values": ["a"], "maxSelect": 2},
+                                                 {"name": "c", "type": "text", "id": "fc"}]))
+    assert index_names(core, new.name) == {"idx_rebuild_c"}
