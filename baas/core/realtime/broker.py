@@ -74,6 +74,13 @@ class Broker(ABC):
     def send(self, key: str, frame: bytes) -> bool:
         """Hand `frame` to the process named `key`; False when it is unknown, gone or unreachable."""
 
+    #: whether `peer_count()` is cheap enough to call before every publish (no network round trip)
+    cheap_peer_count = True
+
+    def peer_count(self) -> int:
+        """How many other processes listen right now (an upper bound is fine)."""
+        return 0
+
     def prepare_for_replies(self) -> None:
         """Make sure replies to this process's requests can reach it (Redis must subscribe first)."""
 

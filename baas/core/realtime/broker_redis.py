@@ -123,6 +123,17 @@ class RedisBroker(Broker):
             reached -= 1  # our own subscription counts, but we skip what we sent
         return reached
 
+    cheap_peer_count = False
+
+    def peer_count(self) -> int:
+        """Subscribers of the broadcast channel other than this process (one round trip to Redis)."""
+        try:
+            (_channel, count), = self._client.pubsub_numsub(self.channel_all)
+        except (self._redis_module.RedisError, ValueError) as error:
+            self._warn("realtime: asking Redis for listeners failed (%s)", error)
+            return 0
+        return max(0, int(count) - (1 if self._listening else 0))
+
     def send(self, key: str, frame: bytes) -> bool:
         if key == self.key:
             return False

@@ -145,6 +145,9 @@ class UnixSocketBroker(Broker):
         peer = self._peer(key)
         return peer is not None and peer.write(frame)
 
+    def peer_count(self) -> int:
+        return len(self.peer_keys())
+
     def peer_keys(self) -> list[str]:
         """The keys of the other listening processes (their socket files)."""
         try:

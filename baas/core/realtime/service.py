@@ -203,7 +203,7 @@ class RealtimeService:
         local = self.audiences(record)
         worker = _Background(lambda: build_messages(self.app, "delete", record, local)) if local else None
         remote = False
-        if self._may_have_peers():
+        if self.broker.peer_count() > 0:  # exact, even for Redis: waiting for nobody costs a subscription
             replies = self.cluster.gather(
                 {"t": "prep", "tok": token, "v": self._version(), "r": wire.snapshot(self.app, record)}, self.prepare_timeout
             )
@@ -408,11 +408,9 @@ class RealtimeService:
         return getattr(self.app.collections, "_version", None)
 
     def _may_have_peers(self) -> bool:
+        """Whether publishing could reach anyone (without a round trip: Redis always may)."""
         broker = self.cluster.broker
-        peer_keys = getattr(broker, "peer_keys", None)
-        if peer_keys is not None:
-            return bool(peer_keys())
-        return broker.name != "memory"
+        return not broker.cheap_peer_count or broker.peer_count() > 0
 
 
 class _Background:
