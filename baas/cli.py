@@ -131,7 +131,7 @@ def migrate_up(data_dir: str | None) -> None:
         try:
             applied = schema_migrations.apply_pending(app)
         except ApiError as error:
-            raise click.ClickException(describe(error)) from error
+            raise click.ClickException(one_line(describe(error))) from error
     for name in applied:
         click.echo(f"Applied collection migration {name}.")
     if not applied:
@@ -150,7 +150,7 @@ def migrate_down(count: int, data_dir: str | None) -> None:
                 try:
                     name = schema_migrations.revert_last(app)
                 except ApiError as error:
-                    raise click.ClickException(describe(error)) from error
+                    raise click.ClickException(one_line(describe(error))) from error
                 click.echo(f"Reverted collection migration {name}.")
                 count -= 1
         if not count:
@@ -230,7 +230,7 @@ def collections_import(file: str, data_dir: str | None) -> None:
         try:
             app.collections_service.import_collections(items, delete_missing=False)
         except ApiError as error:
-            raise click.ClickException(describe(error)) from error
+            raise click.ClickException(one_line(describe(error))) from error
     click.echo(f"Imported {len(items)} collections from {file}.")
 
 
@@ -256,6 +256,11 @@ def system_database(data_dir: str | None) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+def one_line(text: str) -> str:
+    """`text` with its line breaks and runs of spaces folded into single spaces (errors are one line)."""
+    return " ".join(text.split())
 
 
 def describe(error: ApiError) -> str:

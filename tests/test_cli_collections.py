@@ -167,6 +167,7 @@ def test_import_of_an_invalid_collection_changes_nothing(deployments, tmp_path):
     result = deployment.run("collections", "import", str(tmp_path / "bad.json"))
     assert result.exit_code == 1
     assert result.output.startswith("Error: Failed to import collections.") and "nope" in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert deployment.export() == before
 
 
@@ -266,3 +267,19 @@ def test_replayed_migrations_keep_records_of_untouched_collections(deployments):
     assert target.run("migrate", "up").exit_code == 0
     items = target_client.get("/api/collections/notes/records").get_json()["items"]
     assert [item["t"] for item in items] == ["kept"]
+
+
+def test_a_migration_that_cannot_apply_fails_in_one_line_and_changes_nothing(deployments):
+    deployment = deployments()
+    deployment.migrations.mkdir()
+    (deployment.migrations / "1_created_good.json").write_text(json.dumps(
+        {"up": {"upsert": [{"name": "good", "fields": []}], "delete": []}, "down": {"upsert": [], "delete": ["x"]}}))
+    (deployment.migrations / "2_created_bad.json").write_text(json.dumps(
+        {"up": {"upsert": [{"name": "bad", "listRule": "nope = 1"}], "delete": []}, "down": {"upsert": [], "delete": ["y"]}}))
+    result = deployment.run("migrate", "up")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith("Error: Failed to apply 2_created_bad.json")
+    names = {item["name"] for item in deployment.export()}
+    assert "good" in names and "bad" not in names  # each file is its own transaction
+    lines = [line for line in deployment.run("migrate", "history").output.splitlines() if line.endswith(".json")]
+    assert lines == ["[x] 1_created_good.json", "[ ] 2_created_bad.json"]

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from .. import errors
 from ..dates import now_text
 from ..db.tables import migrations_table
 from ..schema.collection import Collection
@@ -101,15 +103,23 @@ def revert_last(app: "App") -> str | None:
 
 
 def _apply(app: "App", step: dict[str, Any], name: str, *, mark: bool) -> None:
+    """One side of a migration file in one transaction; any failure is an ApiError naming the file."""
     service = app.collections_service
-    with app.db.transaction() as tx:
-        if step.get("upsert"):
-            service.import_collections(step["upsert"], delete_missing=False, record=False, replace_fields=True)
-        for collection_id in step.get("delete", []):
-            found = app.collections.get(collection_id)
-            if found is not None:
-                service.store_removal(found, record=False)
-        if mark:
-            tx.connection.execute(insert(migrations_table).values(file=name, applied=now_text()))
-        else:
-            tx.connection.execute(delete(migrations_table).where(migrations_table.c.file == name))
+    try:
+        with app.db.transaction() as tx:
+            if step.get("upsert"):
+                service.import_collections(step["upsert"], delete_missing=False, record=False, replace_fields=True)
+            for collection_id in step.get("delete", []):
+                app.refresh()
+                found = app.collections.get(collection_id)
+                if found is not None:
+                    service.store_removal(found, record=False)
+            if mark:
+                tx.connection.execute(insert(migrations_table).values(file=name, applied=now_text()))
+            else:
+                tx.connection.execute(delete(migrations_table).where(migrations_table.c.file == name))
+    except errors.ApiError as error:
+        raise errors.bad_request(f"Failed to apply {name}: {error.message}", error.data, error) from error
+    except SQLAlchemyError as error:
+        raw = (str(getattr(error, "orig", error)).strip().splitlines() or [""])[0]
+        raise errors.bad_request(f"Failed to apply {name}. Raw error: {raw}", cause=error) from error
