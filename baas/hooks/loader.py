@@ -26,6 +26,7 @@ like a hook (`baas_...`) but not marked `@hookimpl`.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -94,7 +95,7 @@ def discover(config: "Config") -> list[PluginSource]:
         if name not in available:
             raise PluginLoadError(name, f"no bundled plugin of that name (bundled: {', '.join(available)})")
         found.append(PluginSource(name, "bundled", f"{BUNDLED_PACKAGE}.{name}", _importer(f"{BUNDLED_PACKAGE}.{name}")))
-    for entry_point in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
+    for entry_point in _entry_points(tuple(sys.path)):
         found.append(PluginSource(entry_point.name, "entry point", entry_point.value, entry_point.load))
     if config.plugins_dir is not None and Path(config.plugins_dir).is_dir():
         for path in sorted(Path(config.plugins_dir).iterdir()):
@@ -174,6 +175,12 @@ def load_plugin(app: Any, hooks: "HookManager", source: PluginSource) -> None:
         if extra is not None:
             _check_unmarked(source.name, extra)
             _register(hooks, f"{source.name}:{type(extra).__name__}", extra, source.name)
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_points(search_path: tuple[str, ...]) -> list[Any]:
+    """Installed `baas.plugins` entry points; scanning site-packages is slow, so once per `sys.path`."""
+    return sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
 
 
 def _register(hooks: "HookManager", name: str, plugin: Any, plugin_name: str) -> None:

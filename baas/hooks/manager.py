@@ -23,7 +23,11 @@ class HookManager:
         """Register a plugin object or module; pluggy checks every implementation against its spec now,
         so an unknown argument fails at startup (PluginValidationError names plugin and hook)."""
         registered = self.pm.register(plugin, name)
-        self.pm.check_pending()
+        # pluggy's check_pending() would walk every hook of every plugin; only this plugin's are new
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            if not caller.has_spec():
+                self.pm.unregister(plugin)
+                raise pluggy.PluginValidationError(plugin, f"unknown hook '{caller.name}' in plugin {plugin!r}")
         return registered or name or ""
 
     def unregister(self, name: str) -> None:
