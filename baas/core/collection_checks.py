@@ -14,13 +14,12 @@ from ..errors import FieldError
 from ..query.compiler import FilterError, check_rule
 from ..schema.collection import AUTH_RULE_KEYS, COLLECTION_TYPES, RULE_KEYS, Collection
 from ..schema.fields import SettingsContext
-from ..schema.fields.base import FIELD_NAME_PATTERN, MAX_FIELD_NAME_LENGTH
+from ..schema.fields.base import FIELD_NAME_PATTERN, MAX_FIELD_NAME_LENGTH, MAX_HELP_LENGTH
 from ..schema.indexes import InvalidIndex, parse_index
 
 NAME_PATTERN = re.compile(r"^\w+$")
 MAX_NAME_LENGTH = 255
 MAX_ID_LENGTH = 100
-MAX_HELP_LENGTH = 300  # PocketBase 0.40.6 (the field modules' MAX_HELP_LENGTH says 1000)
 #: table names baas or the databases use themselves
 RESERVED_NAMES = {
     "_collections", "_params", "_migrations", "_logs", "_cron_leases", "alembic_version", "expand", "collectionid",

@@ -5,11 +5,12 @@ of a fresh PocketBase 0.40.6 server's definitions."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from importlib import resources
 
 from sqlalchemy import Connection, delete, insert
 
-from ..dates import now_text
+from ..dates import format_datetime, now
 from ..db.dialect import Dialect
 from ..db.tables import bump_schema_version, collections_table
 from . import ddl
@@ -19,12 +20,17 @@ SYSTEM_COLLECTION_NAMES = ("_superusers", "users", "_externalAuths", "_mfas", "_
 SUPERUSERS = "_superusers"
 
 
+#: PocketBase's creation order, which is also the default order of `GET /api/collections`
+CREATION_ORDER = ("_mfas", "_otps", "_externalAuths", "_authOrigins", "_superusers", "users")
+
+
 def system_collections() -> list[Collection]:
     data = json.loads(resources.files("baas.schema").joinpath("system_collections.json").read_text())
-    stamp = now_text()
+    start = now()
     collections = []
     for item in data:
         collection = Collection.from_json(item)
+        stamp = format_datetime(start + timedelta(milliseconds=CREATION_ORDER.index(collection.name)))
         collection.created = collection.updated = stamp
         collections.append(collection)
     return collections

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 FIELD_NAME_PATTERN = re.compile(r"^\w+$")
 MAX_FIELD_NAME_LENGTH = 100
-MAX_HELP_LENGTH = 1000
+MAX_HELP_LENGTH = 300  # PocketBase 0.40.6
 
 _REGISTRY: dict[str, type["Field"]] = {}
 
