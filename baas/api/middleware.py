@@ -64,6 +64,8 @@ def load_request_context() -> None:
 def add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.path.startswith("/api/files/"):  # as PocketBase: stored files may be embedded (a PDF in a frame)
+        response.headers.pop("X-Frame-Options", None)
     return response
 
 

@@ -108,9 +108,12 @@ def test_update_answers_200_with_the_changed_record(api):
 def test_update_cannot_change_the_id(api):
     created = api.record(NOTES, {"title": "keep id"}, headers={})
     response = api.client.patch(f"/api/collections/{NOTES}/records/{created['id']}", json={"id": record_id(99), "title": "x"})
-    assert response.status_code == 200
-    assert response.get_json()["id"] == created["id"]
+    assert_error(response, 400, "Failed to update record.",
+                 {"id": field_error("validation_pk_change", "The record primary key cannot be changed.")})
     assert api.get(NOTES, record_id(99)) is None
+    assert api.get(NOTES, created["id"])["title"] == "keep id"
+    same = api.client.patch(f"/api/collections/{NOTES}/records/{created['id']}", json={"id": created["id"], "title": "x"})
+    assert same.status_code == 200 and same.get_json()["title"] == "x"
 
 
 def test_delete_answers_204_without_a_body(api):

@@ -2,7 +2,8 @@
 
 Body keys name fields, optionally with a modifier: `name+` (append / increment), `+name` (prepend) and
 `name-` (remove / decrement). Unknown keys are ignored, as are autodate fields (the server sets them),
-hidden fields for non-superusers (silently dropped, like PocketBase) and `id` on update.
+hidden fields for non-superusers (silently dropped, like PocketBase). A different `id` on update reaches
+validation, which refuses it (`validation_pk_change`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ def apply_body(record: Record, body: dict[str, Any], ctx: "RequestContext") -> d
         name, modifier = split_key(key)
         field = collection.get_field(name)
         if field is None or field.type == "autodate":
-            continue
-        if name == "id" and not record.is_new:
             continue
         if field.hidden and field.type != "password" and not ctx.is_superuser:
             continue
