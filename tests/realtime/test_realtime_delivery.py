@@ -213,3 +213,19 @@ def test_each_option_set_gets_its_own_copy(kit, library):
     assert "expand" not in events[plain]
     assert events[expanded]["expand"]["author"]["id"] == author["id"]
     assert events[picked] == {"id": book["id"]}
+
+
+def test_a_realtime_failure_never_fails_the_write(kit, posts, monkeypatch):
+    from baas.core.realtime import service as service_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("realtime is broken")
+
+    name = posts["name"]
+    stream = _watch(kit, name)
+    monkeypatch.setattr(service_module, "build_messages", broken)
+    record = kit.record(name, {"title": "written anyway"})
+    kit.update(name, record["id"], {"title": "updated anyway"})
+    kit.delete(name, record["id"])
+    assert kit.client.get(f"/api/collections/{name}/records/{record['id']}").status_code == 404
+    stream.silent()

@@ -216,6 +216,8 @@ class RealtimeService:
 
     def delete_committed(self, record: "Record") -> None:
         token, remote = self._pending.pop(self._pending_key(record), ("", False))
+        if self._closed:
+            return
         collection = record.collection
         if collection.is_auth:
             self._auth_unset(lambda client: client.auth_identity() == (collection.id, record.id))
@@ -227,11 +229,13 @@ class RealtimeService:
         token, remote = self._pending.pop(self._pending_key(record), ("", False))
         with self._lock:
             self._prepared.pop(token, None)
-        if remote:
+        if remote and not self._closed:
             self.cluster.publish({"t": "abort", "tok": token})
 
     def auth_collection_changed(self, collection_id: str) -> None:
         """An auth collection's token secret changed or it was deleted: its clients become guests."""
+        if self._closed:
+            return
         self._auth_unset(lambda client: (client.auth_identity() or ("",))[0] == collection_id)
         if self._may_have_peers():
             self.cluster.publish({"t": "authcol", "c": collection_id})
