@@ -33,7 +33,7 @@ from ..auth_flows import LOADING_FAILED, REQUIRED, SUPERUSERS, AuthResult, auth_
 from ..context import RequestContext
 from ..records.record import Record
 from . import avatar, config, redirect
-from .base import Provider, ProviderError, TokenError
+from .base import ProfileError, Provider, ProviderError
 from .user import OAuth2User
 
 if TYPE_CHECKING:
@@ -125,26 +125,34 @@ def auth_with_oauth2(
         log.info("OAuth2 %s profile for %s failed: %s", provider.name, collection.name, error)
         raise errors.bad_request(USER_FAILED, cause=error) from error
     if not user.id:
-        raise errors.bad_request(USER_FAILED, cause=TokenError(f"{provider.name}: the profile has no id"))
+        raise errors.bad_request(USER_FAILED, cause=ProfileError(f"{provider.name}: the profile has no id"))
     if not user.name:
         user.name = redirect.take_name(form.code)
-    link = find_link(app, collection, provider, user)
-    record = None
-    if link is not None:
-        record = app.records_repo.find(collection, link.get("recordRef") or "")
-        if record is None:  # the account is gone: forget its link
-            app.records.remove(link, RequestContext.system())
-            link = None
-    if record is None and ctx.auth is not None and ctx.auth.collection.id == collection.id:
-        record = ctx.auth
-    if record is None and user.email and user.email_verified:
-        record = find_by_email(app, collection, user.email)
+    record, link = find_account(app, collection, ctx, provider, user)
     event = RecordAuthWithOAuth2Event(
         app, collection, ctx, record, ip, dict(body),
         provider_name=type(provider).name, provider=provider, oauth2_user=user, create_data=form.create_data,
         is_new_record=record is None, external_auth=link, mfa_id=mfa_id,
     )
     return app.hooks.hook.baas_record_auth_with_oauth2_request(event=event)
+
+
+def find_account(
+    app: "App", collection: "Collection", ctx: RequestContext, provider: Provider, user: OAuth2User
+) -> tuple[Record | None, Record | None]:
+    """(the account to sign in or None, its `_externalAuths` link or None): the linked account, else the
+    caller's own (of this collection), else the one with the email the provider vouches for."""
+    link = find_link(app, collection, provider, user)
+    if link is not None:
+        record = app.records_repo.find(collection, link.get("recordRef") or "")
+        if record is not None:
+            return record, link
+        app.records.remove(link, RequestContext.system())  # the account is gone: forget its link
+    if ctx.auth is not None and ctx.auth.collection.id == collection.id:
+        return ctx.auth, None
+    if user.email and user.email_verified:
+        return find_by_email(app, collection, user.email), None
+    return None, None
 
 
 def find_link(app: "App", collection: "Collection", provider: Provider, user: OAuth2User) -> Record | None:
