@@ -17,6 +17,7 @@ input errors found before any service call (e.g. a non-numeric option), keyed li
 from __future__ import annotations
 
 import copy
+import json
 import re
 import secrets
 from typing import Any, Mapping
@@ -72,6 +73,20 @@ def rule_mode(value: str | None) -> str:
     if value is None:
         return "locked"
     return "public" if value == "" else "custom"
+
+
+def _json_object(text: str, label: str, problems: dict[str, str]) -> dict[str, Any]:
+    """A form value holding a JSON object ("" is {}); anything else is a problem shown on the form."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        problems[label] = "Must be a JSON object."
+        return {}
+    return value
 
 
 def split_list(text: str) -> list[str]:
@@ -164,8 +179,10 @@ def parse_auth_options(form: Mapping[str, str], problems: dict[str, str]) -> dic
     }
     providers = []
     for key in [m.group(1) for name in form.keys() if (m := re.match(r"^oap-(\w+)-name$", name))]:
-        provider = {field: (form.get(f"oap-{key}-{field}") or "").strip() for field in OAUTH2_PROVIDER_KEYS}
+        provider: dict[str, Any] = {field: (form.get(f"oap-{key}-{field}") or "").strip() for field in OAUTH2_PROVIDER_KEYS}
         if provider["name"]:
+            provider["pkce"] = {"true": True, "false": False}.get(form.get(f"oap-{key}-pkce") or "")
+            provider["extra"] = _json_object(form.get(f"oap-{key}-extra") or "", f"oauth2 provider {provider['name']} extra", problems)
             providers.append(provider)
     data["oauth2"] = {
         "enabled": _checked(form, "oa-enabled"),

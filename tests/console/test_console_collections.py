@@ -177,6 +177,22 @@ def test_auth_collection_options_are_editable_and_secrets_never_shown(signed_in,
     assert saved.options["passwordResetToken"]["secret"] == options["passwordResetToken"]["secret"]
 
 
+def test_oauth2_pkce_and_extra_survive_the_form(signed_in, core):
+    values = new_collection_form(signed_in, "auth").set("name", "sso")
+    values.set("oa-enabled", "on")
+    values.add("oap-x-name", "oidc").add("oap-x-clientId", "client").add("oap-x-clientSecret", "secret")
+    values.add("oap-x-displayName", "").add("oap-x-authURL", "https://idp.example.com/auth")
+    values.add("oap-x-tokenURL", "https://idp.example.com/token").add("oap-x-userInfoURL", "https://idp.example.com/me")
+    values.add("oap-x-pkce", "false").add("oap-x-extra", '{"issuer": "https://idp.example.com"}')
+    assert signed_in.submit("/_/collections/new?type=auth", values).status_code == 302
+    provider = core.collections.get("sso").options["oauth2"]["providers"][0]
+    assert provider["pkce"] is False and provider["extra"] == {"issuer": "https://idp.example.com"}
+    again = signed_in.form("/_/collections/sso/edit", "collection-form")  # a plain re-save keeps both
+    assert signed_in.submit("/_/collections/sso/edit", again).status_code == 302
+    provider = core.collections.get("sso").options["oauth2"]["providers"][0]
+    assert provider["pkce"] is False and provider["extra"] == {"issuer": "https://idp.example.com"}
+
+
 def test_auth_option_errors_are_shown(signed_in, core):
     values = new_collection_form(signed_in, "auth").set("name", "members2").set("pa-identityFields", "nosuchfield")
     response = signed_in.submit("/_/collections/new?type=auth", values)
