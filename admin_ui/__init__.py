@@ -16,7 +16,7 @@ from flask import Blueprint, Flask
 from flask_bootstrap import Bootstrap5
 
 from . import auth, site
-from .views import collections, home, preview, records, settings
+from .views import collections, home, logs, preview, records, settings
 
 __all__ = ["URL_PREFIX", "create_blueprint", "init_console"]
 
@@ -33,7 +33,7 @@ def create_blueprint() -> Blueprint:
         static_url_path="/static",
     )
     site.install(bp)
-    for module in (auth, home, collections, records, settings, preview):
+    for module in (auth, home, collections, records, settings, preview, logs):
         module.register(bp)
     return bp
 
