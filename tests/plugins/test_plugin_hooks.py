@@ -242,3 +242,33 @@ def test_later_registered_plugins_run_first_unless_pinned(app_factory, tmp_path,
     core = app_factory(plugins_dir=str(folder)).extensions["baas"]
     notes = core.collections_service.create({"name": "notes", "fields": NOTES_FIELDS})
     assert core.records.create(notes, RequestContext.system(), {"title": "x"}).get("title") == expected
+
+
+def test_enrich_adds_values_to_api_answers_and_expanded_records(core, client, su_headers):
+    """`baas_record_enrich` fires for every rendered record, expanded ones included."""
+    from baas.hooks import hookimpl
+
+    client.post("/api/collections", headers=su_headers, json={
+        "name": "authors", "listRule": "", "viewRule": "", "createRule": "", "fields": [{"name": "name", "type": "text"}]})
+    authors = client.get("/api/collections/authors", headers=su_headers).get_json()
+    client.post("/api/collections", headers=su_headers, json={
+        "name": "books", "listRule": "", "viewRule": "", "createRule": "", "fields": [
+            {"name": "title", "type": "text"},
+            {"name": "author", "type": "relation", "collectionId": authors["id"]}]})
+    author = client.post("/api/collections/authors/records", json={"name": "Ann"}).get_json()
+    book = client.post("/api/collections/books/records", json={"title": "T", "author": author["id"]}).get_json()
+
+    class Enricher:
+        @hookimpl
+        def baas_record_enrich(self, event):
+            event.record.extra["shout"] = str(event.record.get("title") or event.record.get("name")).upper()
+
+    core.hooks.register(Enricher(), "enricher")
+    try:
+        viewed = client.get(f"/api/collections/books/records/{book['id']}?expand=author").get_json()
+        listed = client.get("/api/collections/books/records").get_json()["items"][0]
+    finally:
+        core.hooks.unregister("enricher")
+    assert viewed["shout"] == "T" and viewed["expand"]["author"]["shout"] == "ANN"
+    assert listed["shout"] == "T"
+    assert "shout" not in client.get(f"/api/collections/books/records/{book['id']}").get_json()
