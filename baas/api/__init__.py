@@ -20,7 +20,6 @@ from . import auth_impersonate
 from . import auth_oauth2
 from . import oauth2_redirect
 from . import settings_test
-from ..core import auth_flows
 from . import settings
 from . import batch
 from . import logs
@@ -59,7 +58,6 @@ BLUEPRINTS = (
 
 def register_api(flask_app: Flask) -> None:
     flask_app.extensions["baas"].hooks.register(batch.BatchDefaults(), "baas.batch")
-    auth_flows.install(flask_app.extensions["baas"])  # mailer, rate limits, auth defaults (belongs in App.__init__)
     middleware.install(flask_app)
     CORS(flask_app, resources={r"/api/*": {"origins": "*"}}, methods=["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"])
     for module in BLUEPRINTS:

@@ -13,6 +13,7 @@ from ..db.database import Database
 from ..db.tables import SCHEMA_VERSION_KEY
 from ..hooks.manager import HookManager
 from .collection_defaults import CollectionDefaults
+from . import auth_flows
 from .backups import BackupsService
 from .collections import CollectionsService
 from .cron import Cron
@@ -53,6 +54,7 @@ class App:
         self.logs = LogsService(self)
         self.files = FilesService(self)
         self.backups = BackupsService(self)
+        auth_flows.install(self)  # the mailer, rate limits and the auth flows' default plugins
         self._closed = False
 
     def refresh(self) -> None:

@@ -58,9 +58,8 @@ class AuthResult:
 
 # ---- installation -----------------------------------------------------------------------------------
 def install(app: "App") -> None:
-    """Give `app` its rate limits and register the mailer's and the flows' default plugins (idempotent).
-
-    Called by `register_api`; it belongs in `App.__init__` next to `RecordDefaults`."""
+    """Give `app` its rate limits and register the mailer's and the flows' default plugins (idempotent;
+    `App.__init__` calls it, next to the records' defaults)."""
     if getattr(app, "rate_limits", None) is not None:
         return
     from . import email_change, impersonate, mailer, otp, password_auth, password_reset, refresh, verification

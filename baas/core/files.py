@@ -23,6 +23,7 @@ from .. import errors
 from ..errors import FieldError
 from ..ids import random_string
 from . import tokens
+from .auth import find_record_by_token
 from ..storage import Storage, StorageError, storage_from_settings
 from ..storage.s3 import S3Storage
 
@@ -209,20 +210,9 @@ def file_token(record) -> str:
 def record_from_file_token(app: "App", token: str):
     """The auth record a file token belongs to, or None for an invalid or expired one."""
     try:
-        claims = tokens.peek(token)
+        return find_record_by_token(app, token, tokens.FILE)
     except tokens.InvalidToken:
         return None
-    collection = app.collections.get(str(claims.get("collectionId", "")))
-    if collection is None or not collection.is_auth or claims.get("type") != tokens.FILE:
-        return None
-    record = app.records_repo.find(collection, str(claims.get("id", "")))
-    if record is None:
-        return None
-    try:
-        tokens.verify(token, collection, record.get("tokenKey", ""), tokens.FILE)
-    except tokens.InvalidToken:
-        return None
-    return record
 
 
 S3_TEST_FAILED = "Failed to test the S3 filesystem."

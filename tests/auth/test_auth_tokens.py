@@ -130,7 +130,6 @@ def test_superuser_tokens_unlock_everything(client, alice, su_headers):
     assert client.get("/api/collections/_otps/records").get_json()["items"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="baas/core/records/defaults.py rotates tokenKey on password changes only; PocketBase 0.40.6 also on email changes")
 def test_an_email_change_by_a_superuser_invalidates_older_tokens(client, alice, su_headers):
     record, token, _ = alice
     response = client.patch(f"/api/collections/users/records/{record.id}", json={"email": "renamed@example.com"}, headers=su_headers)

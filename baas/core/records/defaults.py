@@ -180,7 +180,11 @@ class RecordDefaults:
         stamp = now_text()
         for field in record.collection.fields:
             record.set(field.name, field.autofill(record.get(field.name, field.zero()), record.is_new, stamp))
-        if record.collection.is_auth and record.changed("password") and record.get("password") is not None:
+        # a new password or email invalidates every token of the record, as in PocketBase
+        if record.collection.is_auth and (
+            (record.changed("password") and record.get("password") is not None)
+            or (not record.is_new and record.changed("email"))
+        ):
             record.set("tokenKey", random_string(50, TOKEN_KEY_ALPHABET))
         self.app.hooks.hook.baas_record_validate(event=event)
         self._store_uploads(record)
