@@ -10,6 +10,7 @@ its next request without a restart.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -160,6 +161,26 @@ class SettingsSchema(_Strict):
 
 _SCHEMA = SettingsSchema()
 
+#: a rate limit rule's label: a path prefix (optionally after a method) or `<collection|*>:<action>`
+RATE_LIMIT_LABEL = re.compile(r"^(?:[\w*]+:[A-Za-z]+|(?:(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) )?/\S*)$")
+
+
+def rate_limit_rule_errors(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """PocketBase's checks of the rules list: well-formed labels, no two rules for one label and audience."""
+    problems: dict[str, Any] = {}
+    seen: set[tuple[str, str]] = set()
+    for index, rule in enumerate(rules):
+        label, audience = str(rule.get("label", "")), str(rule.get("audience", ""))
+        if not RATE_LIMIT_LABEL.match(label):
+            problems[str(index)] = {"label": FieldError("validation_match_invalid", "Must be in a valid format.")}
+        elif (label, audience) in seen:
+            problems[str(index)] = {"label": FieldError(
+                "validation_conflicting_rate_limit_rule",
+                f"Rate limit rule configuration with label {label} already exists or conflicts with another rule.",
+            )}
+        seen.add((label, audience))
+    return problems
+
 
 def _field_errors(messages: Any) -> Any:
     """marshmallow's `{"smtp": {"port": ["..."]}}` as PocketBase's `{"smtp": {"port": {code, message}}}`."""
@@ -235,6 +256,9 @@ class SettingsService:
             _SCHEMA.load(event.new)
         except ValidationError as error:
             raise errors.bad_request("An error occurred while validating the submitted data.", _field_errors(error.messages)) from error
+        rule_problems = rate_limit_rule_errors(event.new.get("rateLimits", {}).get("rules") or [])
+        if rule_problems:
+            raise errors.bad_request("An error occurred while validating the submitted data.", {"rateLimits": {"rules": rule_problems}})
         tx = self.app.db.current
         stamp = now_text()
         value = orjson.dumps(event.new).decode()

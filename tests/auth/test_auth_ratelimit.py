@@ -181,7 +181,6 @@ def test_redis_down_fails_open(core, client):
     assert [client.get("/api/health").status_code for _ in range(2)] == [200, 200]
 
 
-@pytest.mark.xfail(strict=True, reason="baas/core/settings.py does not check rate limit labels (PocketBase: validation_match_invalid)")
 def test_a_malformed_label_is_refused(client, su_headers):
     response = client.patch(
         "/api/settings", json={"rateLimits": {"rules": [rule("bad label!", 2)]}}, headers=su_headers
@@ -190,7 +189,6 @@ def test_a_malformed_label_is_refused(client, su_headers):
     assert response.get_json()["data"]["rateLimits"]["rules"]["0"]["label"]["code"] == "validation_match_invalid"
 
 
-@pytest.mark.xfail(strict=True, reason="baas/core/settings.py does not refuse conflicting rules (PocketBase: validation_conflicting_rate_limit_rule)")
 def test_conflicting_rules_are_refused(client, su_headers):
     response = client.patch(
         "/api/settings", json={"rateLimits": {"rules": [rule("/api/", 2), rule("/api/", 3)]}}, headers=su_headers
