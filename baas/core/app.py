@@ -14,6 +14,7 @@ from ..db.tables import SCHEMA_VERSION_KEY
 from ..hooks.manager import HookManager
 from .collection_defaults import CollectionDefaults
 from . import auth_flows
+from .auth_records import schedule_cleanups
 from .backups import BackupsService
 from .collections import CollectionsService
 from .cron import Cron
@@ -55,6 +56,7 @@ class App:
         self.files = FilesService(self)
         self.backups = BackupsService(self)
         auth_flows.install(self)  # the mailer, rate limits and the auth flows' default plugins
+        schedule_cleanups(self)
         self._closed = False
 
     def refresh(self) -> None:

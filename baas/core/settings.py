@@ -162,7 +162,7 @@ class SettingsSchema(_Strict):
 _SCHEMA = SettingsSchema()
 
 #: a rate limit rule's label: a path prefix (optionally after a method) or `<collection|*>:<action>`
-RATE_LIMIT_LABEL = re.compile(r"^(?:[\w*]+:[A-Za-z]+|(?:(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) )?/\S*)$")
+RATE_LIMIT_LABEL = re.compile(r"^(?:[\w*]+:\w+|(?:(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) )?/\S*)$")
 
 
 def rate_limit_rule_errors(rules: list[dict[str, Any]]) -> dict[str, Any]:

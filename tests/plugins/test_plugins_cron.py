@@ -10,11 +10,18 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from baas.core.auth_records import MFA_CLEANUP_JOB, OTP_CLEANUP_JOB
 from baas.core.cron import LEASES_CLEANUP_JOB, CronError, Schedule, tick_text
 from baas.db.tables import cron_leases_table
 
 T0 = datetime(2026, 1, 1, 10, 0, 0, tzinfo=timezone.utc)
-T5 = T0 + timedelta(minutes=5)  # due for */5 jobs, not for the hourly built-in one
+T5 = T0 + timedelta(minutes=5)  # due for */5 jobs, not for the hourly built-in ones
+#: every App's own jobs, in the order they are added
+BUILT_IN_JOBS = [
+    {"id": LEASES_CLEANUP_JOB, "expression": "0 * * * *"},
+    {"id": OTP_CLEANUP_JOB, "expression": "0 * * * *"},
+    {"id": MFA_CLEANUP_JOB, "expression": "0 * * * *"},
+]
 
 
 def wait_for(condition, timeout: float = 5.0) -> bool:
@@ -71,12 +78,12 @@ def test_add_replace_remove_and_list_in_order(core):
     cron.add("a", "*/5 * * * *", lambda: None)
     cron.add("b", "@daily", lambda: None)
     assert [job.to_json() for job in cron.jobs()] == [
-        {"id": LEASES_CLEANUP_JOB, "expression": "0 * * * *"},
+        *BUILT_IN_JOBS,
         {"id": "b", "expression": "@daily"},
         {"id": "a", "expression": "*/5 * * * *"},
     ]
     cron.remove("b")
-    assert [job.id for job in cron.jobs()] == [LEASES_CLEANUP_JOB, "a"]
+    assert [job.id for job in cron.jobs()] == [job["id"] for job in BUILT_IN_JOBS] + ["a"]
     with pytest.raises(CronError):
         cron.add("", "@daily", lambda: None)
     with pytest.raises(CronError):
@@ -169,10 +176,7 @@ def test_list_jobs(client, core, su_headers):
     core.cron.add("mine", "*/5 * * * *", lambda: None)
     response = client.get("/api/crons", headers=su_headers)
     assert response.status_code == 200
-    assert response.get_json() == [
-        {"id": LEASES_CLEANUP_JOB, "expression": "0 * * * *"},
-        {"id": "mine", "expression": "*/5 * * * *"},
-    ]
+    assert response.get_json() == [*BUILT_IN_JOBS, {"id": "mine", "expression": "*/5 * * * *"}]
 
 
 def test_run_a_job_now(client, core, su_headers):

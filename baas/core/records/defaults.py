@@ -21,6 +21,7 @@ from ...ids import random_string
 from ...schema.fields import ValueContext
 from ...storage import StorageError
 from ...storage.paths import file_key, record_prefix
+from ..auth_records import delete_linked_rows
 from . import auth_input
 from .input import apply_body
 from .listing import ListResult
@@ -161,6 +162,8 @@ class RecordDefaults:
         record = event.record
         connection = self.app.db.current.connection
         self.repo.delete(connection, record)  # first, so a cascade cycle cannot come back to this record
+        if record.collection.is_auth:
+            delete_linked_rows(self.app, record)
         storage = self.app.files.storage
         self.app.db.current.on_commit(lambda: storage.delete_prefix(record_prefix(record.collection.id, record.id)))
         for other, field in self._relations_to(record):
