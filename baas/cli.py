@@ -8,9 +8,9 @@ credentials; a failure is one line on stderr and a non-zero exit status.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import click
 from sqlalchemy import inspect, select

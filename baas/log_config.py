@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 
@@ -21,7 +21,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -42,10 +42,11 @@ def dict_config(log_format: str = "text", level: str = "INFO") -> dict:
         "formatters": {"baas": formatter},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "baas", "stream": "ext://sys.stderr"}},
         "root": {"level": level, "handlers": ["stderr"]},
-        # gunicorn attaches handlers of its own; clearing them sends its records through ours
+        # gunicorn attaches handlers of its own; clearing them sends its records through ours. No access
+        # log: one line per request (and per SSE reconnect) is noise; request logs belong to the logs service
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": level, "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }
 

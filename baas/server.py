@@ -8,7 +8,7 @@ for as long as it listens, and a greenlet per connection is what lets one worker
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import click
 from gunicorn.app.base import BaseApplication
@@ -57,7 +57,8 @@ class GunicornServer(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # skips settings newer than the installed gunicorn (control socket: 25.1)
+                self.cfg.set(key, value)
 
     def load(self):
         return create_app(self.baas_config, run_migrations=False)
@@ -71,6 +72,7 @@ def gunicorn_options(config: Config, workers: int, on_ready: Callable) -> dict:
         "worker_connections": WORKER_CONNECTIONS,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "proc_name": "baas",
+        "control_socket_disable": True,  # one fixed path per user: two servers on a machine would clash
         "logconfig_dict": log_config.dict_config(config.log_format),
         "when_ready": on_ready,
     }

@@ -7,12 +7,12 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from support.ci import hermetic_environ
+from support.server import baas_executable
 
 from baas import cli, create_app, load_config
 from baas.db import migrate
 from baas.db.database import Database, build_engine
-from support.ci import hermetic_environ
-from support.server import baas_executable
 
 EMAIL = "root@example.com"
 PASSWORD = "Str0ng-enough-pass"
@@ -130,27 +130,17 @@ def test_superuser_upsert_rejects_bad_input_in_one_line(run, email, password, fi
 
 
 def test_console_script(target):
-    """The installed `baas` entry point runs the same commands in a real process."""
+    """The installed `baas` entry point runs the same commands in a real process (each start costs a second)."""
     data_dir, url, _env = target
     env = hermetic_environ(BAAS_DATA_DIR=str(data_dir), **({"BAAS_DATABASE_URL": url} if url else {}))
 
     def baas(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([baas_executable(), *args], env=env, capture_output=True, text=True, timeout=120)
 
-    help_run = baas("--help")
-    assert help_run.returncode == 0
-    for command in ("serve", "superuser", "migrate"):
-        assert command in help_run.stdout
-
     upsert = baas("superuser", "upsert", EMAIL, PASSWORD)
     assert upsert.returncode == 0, upsert.stderr
     assert "Successfully saved superuser" in upsert.stdout
 
-    history = baas("migrate", "history")
-    assert history.returncode == 0, history.stderr
-    assert history_marks(history.stdout) and set(history_marks(history.stdout)) == {"[x]"}
-
     bad = baas("superuser", "upsert", "nope", PASSWORD)
     assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines()[-1].startswith("Error: ")
-    assert "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("Error: ") and len(bad.stderr.strip().splitlines()) == 1, bad.stderr

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from baas import cli, server
-from baas.log_config import JsonFormatter
 from baas.config import DEFAULT_HTTP, SECRET_FILE_NAME, load_config
+from baas.log_config import JsonFormatter
 
 
 @pytest.fixture
@@ -94,7 +94,8 @@ def invoke(args, env):
 
 def test_serve_flags_win_over_environment(in_tmp, captured_serve):
     env = {"BAAS_HTTP": "0.0.0.0:9000", "BAAS_DATA_DIR": str(in_tmp / "env_dir"), "BAAS_LOG_FORMAT": "json"}
-    result = invoke(["serve", "--http", "127.0.0.1:7001", "--dir", str(in_tmp / "flag_dir"), "--log-format", "text", "--workers", "3"], env)
+    flags = ["--http", "127.0.0.1:7001", "--dir", str(in_tmp / "flag_dir"), "--log-format", "text", "--workers", "3"]
+    result = invoke(["serve", *flags], env)
     assert result.exit_code == 0, result.output
     config = captured_serve["config"]
     assert (config.http, config.data_dir, config.log_format) == ("127.0.0.1:7001", in_tmp / "flag_dir", "text")

@@ -48,7 +48,7 @@ class LiveServer:
         self.command = [baas_executable(), "serve", "--http", f"127.0.0.1:{self.port}", "--dir", str(data_dir), *args]
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.command, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
