@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 
 from .. import dates
 from . import record_mails
 from .context import RequestContext
 from .records.record import Record
+from .auth_records import linked_records
 
 if TYPE_CHECKING:
     from .app import App
@@ -32,16 +32,7 @@ def fingerprint(ip: str, user_agent: str) -> str:
 
 def origins_of(app: "App", record: Record) -> list[Record]:
     """The record's origins, most recently used first."""
-    origins = app.collections.get(AUTH_ORIGINS)
-    table = origins.table(app.db.dialect)
-    query = (
-        select(table)
-        .where(table.c.collectionRef == record.collection.id, table.c.recordRef == record.id)
-        .order_by(table.c.updated.desc(), table.c.id)
-    )
-    with app.db.read() as connection:
-        rows = connection.execute(query).all()
-    return [app.records_repo.from_row(origins, row) for row in rows]
+    return linked_records(app, AUTH_ORIGINS, record, newest_by="updated")
 
 
 def track(app: "App", record: Record, ctx: RequestContext, ip: str) -> None:

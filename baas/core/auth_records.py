@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, delete
+from sqlalchemy import and_, delete, select
 
 from ..dates import format_datetime, now
 from .records.record import Record
@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 LINKED = ("_otps", "_mfas", "_authOrigins", "_externalAuths")
 OTP_CLEANUP_JOB = "__baasOTPCleanup__"
 MFA_CLEANUP_JOB = "__baasMFACleanup__"
+
+
+def linked_records(app: "App", system_name: str, record: Record, newest_by: str) -> list[Record]:
+    """The rows of `system_name` that belong to `record`, newest (by the `newest_by` column) first."""
+    linked = app.collections.get(system_name)
+    table = linked.table(app.db.dialect)
+    query = (
+        select(table)
+        .where(table.c.collectionRef == record.collection.id, table.c.recordRef == record.id)
+        .order_by(table.c[newest_by].desc(), table.c.id)
+    )
+    with app.db.read() as connection:
+        rows = connection.execute(query).all()
+    return [app.records_repo.from_row(linked, row) for row in rows]
 
 
 def delete_linked_rows(app: "App", record: Record) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 
 from .. import errors
 from ..hooks import hookimpl
@@ -28,6 +27,7 @@ from .auth_flows import REQUIRED, AuthResult, auth_response, check, email_error,
 from .context import RequestContext
 from .mfa import has_expired
 from .records.record import Record
+from .auth_records import linked_records
 
 if TYPE_CHECKING:
     from .app import App
@@ -85,16 +85,7 @@ def auth_with_otp(
 
 def otps_of(app: "App", record: Record) -> list[Record]:
     """The record's OTPs, newest first."""
-    otps = app.collections.get(OTPS)
-    table = otps.table(app.db.dialect)
-    query = (
-        select(table)
-        .where(table.c.collectionRef == record.collection.id, table.c.recordRef == record.id)
-        .order_by(table.c.created.desc(), table.c.id)
-    )
-    with app.db.read() as connection:
-        rows = connection.execute(query).all()
-    return [app.records_repo.from_row(otps, row) for row in rows]
+    return linked_records(app, OTPS, record, newest_by="created")
 
 
 def _mark_sent(app: "App", otp_id: str):
