@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import click
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from . import log_config
 from .app import create_app
@@ -47,6 +48,15 @@ def run_migrations(config: Config) -> None:
         database.dispose()
 
 
+class QuietAccessLogger(Logger):
+    """gunicorn's logger without the access log: baas keeps its own request log, and gunicorn would
+    otherwise format an access line per request (the logging config given in code turns it on)."""
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return False
+
+
 class GunicornServer(BaseApplication):
     """gunicorn configured in code: no command line or config file of its own is read."""
 
@@ -68,12 +78,16 @@ def gunicorn_options(config: Config, workers: int, on_ready: Callable) -> dict:
     return {
         "bind": config.http,
         "workers": workers,
-        "worker_class": "gevent",
+        "worker_class": "baas.http_worker.HttpToolsWorker",  # gevent's worker with a compiled HTTP parser
         "worker_connections": WORKER_CONNECTIONS,
+        # long filter= URLs: PocketBase (Go) takes request lines up to its 1 MB header limit, and the HTTP
+        # worker reads gunicorn's "unlimited" as that same 1 MB (gunicorn's default is 4094 bytes)
+        "limit_request_line": 0,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "proc_name": "baas",
         "control_socket_disable": True,  # one fixed path per user: two servers on a machine would clash
         "logconfig_dict": log_config.dict_config(config.log_format),
+        "logger_class": QuietAccessLogger,
         "when_ready": on_ready,
     }
 
