@@ -12,15 +12,18 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
+import os
 import sqlite3
-import threading
-from contextlib import contextmanager, nullcontext
-from typing import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from .change_counter import ChangeCounter
 from .dialect import Dialect, dialect_for
+from .writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +56,11 @@ def prepare_engine(engine: Engine) -> Engine:
     return engine
 
 
-def build_engine(url: str, *, pooled: bool = True) -> Engine:
-    """An engine outside Flask (CLI, migrations, tests); `pooled=False` for one-off work."""
+def build_engine(url: str, *, pooled: bool = True, **pool_options) -> Engine:
+    """An engine outside Flask (CLI, migrations, tests); `pooled=False` for one-off work, `pool_options`
+    (pool_size=...) to size the pool differently."""
     url = normalize_url(url)
-    options = engine_options(url) if pooled else {"poolclass": NullPool}
+    options = {**engine_options(url), **pool_options} if pooled else {"poolclass": NullPool}
     return prepare_engine(create_engine(url, **options))
 
 
@@ -86,7 +90,10 @@ def _prepare_sqlite(engine: Engine) -> None:
         # writers take the write lock up front; readers run each statement in autocommit mode, which in
         # WAL mode reads a consistent snapshot per statement and saves a BEGIN round trip per connection
         if connection.get_execution_options().get("baas_write", False):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:  # straight to the driver: SQLAlchemy's execution machinery costs more than the statement
+                connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
 
 
 class Transaction:
@@ -115,13 +122,24 @@ class Transaction:
 _current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar("baas_tx", default=None)
 
 
+class _Scope:
+    connection: Any = None  # opened by the first `cursor()` of the scope
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("baas_scope", default=None)
+
+
 class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect: Dialect = dialect_for(engine.dialect.name)
-        # SQLite has one writer at a time: queue this process's writers here (cooperatively under gevent,
-        # whose monkey-patching makes this lock a greenlet lock) rather than in SQLite's sleeping busy handler
-        self._write_lock = threading.Lock() if self.dialect.name == "sqlite" else nullcontext()
+        # SQLite has one writer at a time: queue the writers of every process here, not in SQLite's busy
+        # handler, which sleeps the whole process
+        self._writer = WriterLock(engine.url.database) if self.dialect.name == "sqlite" else None
+        self._sqlite_idle = _IdleSqliteConnections(engine) if self.dialect.name == "sqlite" else None
+        self._sqlite_writer: tuple[int, Connection] | None = None  # (pid, the connection its writers share)
+        path = engine.url.database if self.dialect.name == "sqlite" else None
+        self._changes = ChangeCounter(path) if path and path != ":memory:" else None
 
     @property
     def current(self) -> Transaction | None:
@@ -135,13 +153,15 @@ class Database:
             yield outer
             return
         failure: BaseException | None = None
-        with self._write_lock, self.engine.connect().execution_options(baas_write=True) as connection:
+        with self._write_connection() as connection:
             tx = Transaction(connection)
             token = _current.set(tx)
             try:
                 connection.begin()
                 yield tx
                 connection.commit()
+                if self._changes is not None:  # still under the writer lock: no bump is lost
+                    self._changes.bump()
             except BaseException as error:
                 connection.rollback()
                 failure = error
@@ -154,6 +174,32 @@ class Database:
         tx._run(tx._on_commit)
 
     @contextmanager
+    def _write_connection(self) -> Iterator[Connection]:
+        """The connection for a write transaction. SQLite's writers take turns (the writer lock), so each
+        process keeps one open for all of them: a pool check-out and check-in per write cost more than its
+        BEGIN IMMEDIATE. PostgreSQL's come from the pool."""
+        if self._writer is None:
+            with self.engine.connect().execution_options(baas_write=True) as connection:
+                yield connection
+            return
+        with self._writer.hold():
+            kept = self._sqlite_writer
+            if kept is None or kept[0] != os.getpid() or kept[1].closed or kept[1].invalidated:
+                kept = self._sqlite_writer = (os.getpid(), self.engine.connect().execution_options(baas_write=True))
+            connection = kept[1]
+            try:
+                yield connection
+            finally:
+                if connection.in_transaction():  # a failed rollback: start the next writer afresh
+                    self._sqlite_writer = None
+                    connection.invalidate()
+
+    def committed_writes(self) -> int | None:
+        """How many write transactions all processes have committed on this SQLite database (see
+        change_counter.py); None on PostgreSQL, where other nodes write unseen."""
+        return self._changes.value() if self._changes is not None else None
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reading; inside a write transaction it is that transaction's connection."""
         outer = _current.get()
@@ -163,5 +209,129 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        """A driver cursor for the small statements on every request's path (the version check, a read
+        by id), whose cost SQLAlchemy's per-execution work (statement objects, cache keys, result
+        wrappers) would otherwise double. Inside a write transaction it is on that transaction's connection.
+        Outside a transaction each statement commits on its own (no BEGIN, no ROLLBACK when the connection
+        goes back to the pool). Driver errors come out as SQLAlchemy's (`OperationalError`, ...)."""
+        outer, scope = _current.get(), _scope.get()
+        with self._driver_errors():
+            if outer is not None:
+                connection, owned = outer.connection.connection, False
+            elif scope is not None:
+                if scope.connection is None:
+                    scope.connection = self._autocommit_connection()
+                connection, owned = scope.connection, False
+            else:
+                connection, owned = self._autocommit_connection(), True
+            try:
+                cursor = connection.cursor()
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+            finally:
+                if owned:
+                    self._release(connection)
+
+    def execute_in(self, connection: Connection, sql: str, params: Sequence[Any] | dict[str, Any]) -> None:
+        """One statement of a write transaction (an insert, an update) straight on `connection`'s driver
+        connection, with driver errors as SQLAlchemy's (`IntegrityError`, ...)."""
+        with self._driver_errors():
+            cursor = connection.connection.cursor()
+            try:
+                cursor.execute(sql, params)
+            finally:
+                cursor.close()
+
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        driver_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            yield
+        except driver_error as error:
+            raise DBAPIError.instance(None, None, error, driver_error) from error
+
+    @contextmanager
+    def request_scope(self) -> Iterator[None]:
+        """Within it, `cursor()` keeps one pooled connection (a request's version check and read by id
+        then cost one checkout). It holds no transaction between statements, so no locks either."""
+        if _scope.get() is not None:
+            yield
+            return
+        scope = _Scope()
+        token = _scope.set(scope)
+        try:
+            yield
+        finally:
+            _scope.reset(token)
+            if scope.connection is not None:
+                self._release(scope.connection)
+
+    def _autocommit_connection(self) -> Any:
+        """A driver connection in autocommit mode: SQLite's from `_IdleSqliteConnections` (pysqlite's are in
+        autocommit mode already, see `_prepare_sqlite`), PostgreSQL's from the pool."""
+        if self._sqlite_idle is not None:
+            return self._sqlite_idle.take()
+        connection = self.engine.raw_connection()
+        connection.driver_connection.autocommit = True
+        return connection
+
+    def _release(self, connection: Any) -> None:
+        """Back where it came from, as it was handed out; a connection that cannot be reset is discarded."""
+        if self._sqlite_idle is not None:
+            self._sqlite_idle.give(connection)
+            return
+        try:
+            connection.driver_connection.autocommit = False
+        except Exception:  # a broken connection: the pool opens a new one next time
+            connection.invalidate()
+        connection.close()
+
     def dispose(self) -> None:
+        if self._sqlite_idle is not None:
+            self._sqlite_idle.close()
+        if self._sqlite_writer is not None and self._sqlite_writer[0] == os.getpid():
+            self._sqlite_writer[1].close()
+        self._sqlite_writer = None
+        if self._changes is not None:
+            self._changes.close()
         self.engine.dispose()
+
+
+class _IdleSqliteConnections:
+    """SQLite connections for `Database.cursor()` outside transactions, kept in a plain list.
+
+    SQLAlchemy's pool check-out and check-in (a locked queue, events, the reset on return) cost more than
+    the statements run on these connections, a version check and a read by id. Connections come from the
+    engine, so they are set up as every other (pragmas), then leave its pool. SQLite needs no cap on them:
+    a connection is an open file. A forked process opens its own."""
+
+    KEEP = 8  # idle connections kept; more are closed on return
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._idle: list[Any] = []
+        self._pid = os.getpid()
+
+    def take(self) -> Any:
+        if self._pid != os.getpid():  # the parent's: not to be used, nor closed, here
+            self._idle, self._pid = [], os.getpid()
+        if self._idle:
+            return self._idle.pop()
+        pooled = self._engine.raw_connection()
+        connection = pooled.dbapi_connection
+        pooled.detach()
+        return connection
+
+    def give(self, connection: Any) -> None:
+        if len(self._idle) < self.KEEP and self._pid == os.getpid():
+            self._idle.append(connection)
+        else:
+            connection.close()
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()

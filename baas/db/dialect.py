@@ -22,6 +22,10 @@ from sqlalchemy.types import TypeEngine
 
 class Dialect:
     name = "base"
+    #: the driver's own parameter markers (SQLite's here), for the hot statements sent without SQLAlchemy's
+    #: compiler; `json_placeholder` binds a JSON value given as its text
+    placeholder = "?"
+    json_placeholder = "?"
 
     # ---- column types -------------------------------------------------------------------------
     def json_type(self) -> TypeEngine:
@@ -161,6 +165,8 @@ class SQLiteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     name = "postgresql"
+    placeholder = "%s"
+    json_placeholder = "%s::jsonb"
 
     def json_type(self) -> TypeEngine:
         return JSONB(none_as_null=True)

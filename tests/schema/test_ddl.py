@@ -350,8 +350,10 @@ def test_recreating_a_view_keeps_the_views_reading_it(core):
 def index_names(core, table: str) -> set[str]:
     from sqlalchemy import inspect
 
-    with core.db.read() as connection:
-        return {index["name"] for index in inspect(connection).get_indexes(table)}
+    # on the writers' connection, as baas's own schema code does: SQLite answers PRAGMA index_list from a
+    # connection's cached schema, which a reader connection only reloads at its next ordinary statement
+    with core.db.transaction() as tx:
+        return {index["name"] for index in inspect(tx.connection).get_indexes(table)}
 
 
 def index_identity(core, name: str):
