@@ -68,6 +68,9 @@ def create_app(config: Config | None = None, *, run_migrations: bool = True, **o
     from .admin_ui import init_console  # the console at /_/ (admin_ui/); CSRF applies to it alone
 
     init_console(flask_app)
+    from .api import direct
+
+    direct.mount(flask_app)  # before the plugins: it steps aside if they add app-wide Flask hooks
     start_plugins(app, flask_app)
     return flask_app
 

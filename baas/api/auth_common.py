@@ -12,6 +12,7 @@ from flask import Response, request
 from .. import errors
 from ..core.auth_flows import LOADING_FAILED, AuthResult
 from ..schema.collection import Collection
+from . import pipeline
 from .render import render_record
 from .util import core, ctx, json_response
 
@@ -26,14 +27,7 @@ def auth_collection_or_404(id_or_name: str) -> Collection:
 
 
 def client_ip() -> str:
-    """The client's IP: from the first trusted proxy header present (`settings.trustedProxy`; its rightmost
-    entry, or leftmost with `useLeftmostIP`), else the connection's address."""
-    proxy = core().settings.get().get("trustedProxy") or {}
-    for header in proxy.get("headers") or ():
-        entries = [part.strip() for part in request.headers.get(str(header), "").split(",") if part.strip()]
-        if entries:
-            return entries[0] if proxy.get("useLeftmostIP") else entries[-1]
-    return request.remote_addr or ""
+    return pipeline.client_ip(core(), request)
 
 
 def body() -> dict[str, Any]:
@@ -68,7 +62,7 @@ def render_auth(result: AuthResult) -> Response:
     expand = request.args.get("expand", "")
     if expand:
         core().records.expand([result.record], expand, owner)
-    out: dict[str, Any] = {"record": render_record(result.record, request.args.get("fields", ""), owner), "token": result.token}
+    out: dict[str, Any] = {"record": render_record(core(), result.record, request.args.get("fields", ""), owner), "token": result.token}
     if result.meta is not None:
         out["meta"] = result.meta
     return json_response(out)

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from ..core import refresh
 from .auth_common import auth_collection_or_404, client_ip, render_auth
-from .middleware import token_from_header
+from .pipeline import token_from_header
 from .util import core, ctx
 
 bp = Blueprint("auth_refresh", __name__)

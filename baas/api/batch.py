@@ -40,7 +40,7 @@ from ..errors import FieldError
 from ..hooks import hookimpl
 from ..hooks.events import BatchRequestEvent
 from .body import JSON_PAYLOAD, form_uploads, limit_body
-from .middleware import normalized_headers
+from .pipeline import normalized_headers
 from .render import render_record
 from .util import core, ctx, json_response
 
@@ -98,7 +98,7 @@ class TimedOut(Exception):
 @bp.post("/api/batch")
 def batch():
     settings = batch_settings()
-    limit_body(settings["maxBodySize"] or DEFAULT_MAX_BODY_SIZE)
+    limit_body(request, settings["maxBodySize"] or DEFAULT_MAX_BODY_SIZE)
     items = parse_batch(_read_body(), settings["maxRequests"])
     _attach_files(items)
     app = core()
@@ -276,11 +276,11 @@ def _dispatch(item: BatchItem, caller: RequestContext) -> dict[str, Any]:
     query = item.query
     if query.get("expand"):
         app.records.expand([record], query["expand"], item_ctx)
-    return {"body": render_record(record, query.get("fields", ""), viewer=item_ctx), "status": 200}
+    return {"body": render_record(app, record, query.get("fields", ""), item_ctx), "status": 200}
 
 
 def _item_context(caller: RequestContext, item: BatchItem, method: str) -> RequestContext:
     """The caller's auth with this item's method, query and headers (over the batch request's own)."""
-    headers = dict(normalized_headers())
+    headers = normalized_headers(request)
     headers.update({name.lower().replace("-", "_"): value for name, value in item.headers.items()})
     return replace(caller, method=method, headers=headers, query=item.query).with_context("batch")

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import request
 from werkzeug.formparser import FormDataParser
+from werkzeug.wrappers import Request
 
 from .. import errors
 from ..core.files import InvalidUpload, Upload
@@ -28,11 +28,11 @@ DEFAULT_MAX_BODY_SIZE = 32 << 20
 DEFAULT_FIELD_SIZES = {"json": 1 << 20, "editor": 5 << 20, "file": 5 << 20}
 
 
-def record_body(collection: Collection | None = None) -> dict[str, Any]:
-    """The body as a dict; `collection` sets the size limit (PocketBase's default 32 MB without one)."""
-    limit_body(max_body_size(collection) if collection is not None else DEFAULT_MAX_BODY_SIZE)
+def record_body(request: Request, collection: Collection) -> dict[str, Any]:
+    """The body as a dict, within the collection's size limit."""
+    limit_body(request, max_body_size(collection))
     if request.mimetype in FORM_TYPES:
-        return _form_body()
+        return _form_body(request)
     raw = request.get_data(cache=True)
     if not raw:
         return {}
@@ -92,7 +92,7 @@ class _StrictFormDataParser(FormDataParser):
             raise
 
 
-def limit_body(limit: int) -> None:
+def limit_body(request: Request, limit: int) -> None:
     """413 for a declared Content-Length over `limit`; reading stops at the limit for undeclared ones."""
     if request.content_length is not None and request.content_length > limit:
         raise errors.ApiError(413, "Request entity too large.")
@@ -101,7 +101,7 @@ def limit_body(limit: int) -> None:
     request.form_data_parser_class = _StrictFormDataParser  # a truncated multipart body is a 400, not {}
 
 
-def _form_body() -> dict[str, Any]:
+def _form_body(request: Request) -> dict[str, Any]:
     if request.mimetype == "multipart/form-data" and request.content_length == 0:
         raise errors.bad_request("Failed to read the submitted data.")  # PocketBase's answer to an empty one
     try:

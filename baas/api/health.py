@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from .request_log import client_ip
+from .pipeline import client_ip
 from .util import core, ctx, json_response
 
 #: headers that suggest a proxy in front, reported so an admin can configure trustedProxy
@@ -27,9 +27,8 @@ def health():
         return json_response({"message": "The database is unavailable.", "code": 503, "data": {}}, 503)
     data = {}
     if ctx().is_superuser:
-        proxy = core().settings.get()["trustedProxy"]
         data = {
-            "realIP": client_ip(proxy.get("headers") or [], bool(proxy.get("useLeftmostIP"))),
+            "realIP": client_ip(core(), request),
             "possibleProxyHeader": next((h for h in PROXY_HEADERS if request.headers.get(h)), ""),
         }
     return json_response({"message": "API is healthy.", "code": 200, "data": data})

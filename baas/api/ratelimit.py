@@ -7,20 +7,20 @@ from `ENDPOINT_ACTIONS`. Every other route only has its path labels.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from flask import current_app, request
+from werkzeug.wrappers import Request
 
 from ..core.auth_flows import rate_limits
-from .auth_common import client_ip
+from ..core.context import RequestContext
+from . import pipeline
 from .util import core, ctx
 
+if TYPE_CHECKING:
+    from ..core.app import App
+
 ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
-    "records.list_records": ("list",),
-    "records.view_record": ("view",),
-    "records.create_record": ("create",),
-    "records.update_record": ("update",),
-    "records.delete_record": ("delete",),
     "auth_methods.auth_methods": ("listAuthMethods",),
     "auth_refresh.auth_refresh": ("authRefresh",),
     "auth_password.auth_with_password": ("authWithPassword", "auth"),
@@ -48,21 +48,26 @@ def rate_limit_actions(*actions: str) -> Callable:
 
 def check_rate_limit() -> None:
     """`before_request`, after the caller's auth is known: 429 when a rule's budget is used up."""
-    app = core()
-    if not (app.settings.get().get("rateLimits") or {}).get("enabled") or request.endpoint is None:
+    if request.endpoint is None:
         return
     view = current_app.view_functions.get(request.endpoint)
     actions = getattr(view, "rate_limit_actions", None) or ENDPOINT_ACTIONS.get(request.endpoint, ())
-    name = (request.view_args or {}).get("collection")
-    collection = app.collections.get(name) if name and actions else None
-    context = ctx()
+    route = request.url_rule.rule if request.url_rule is not None else ""
+    check(core(), request, ctx(), actions, (request.view_args or {}).get("collection"), route)
+
+
+def check(app: "App", request: Request, context: RequestContext, actions: tuple[str, ...], collection_name: str | None, route: str) -> None:
+    """Apply the rate limit rules to one request (`route`: its URL rule, as Flask writes it)."""
+    if not (app.settings.get().get("rateLimits") or {}).get("enabled"):
+        return
+    collection = app.collections.get(collection_name) if collection_name and actions else None
     rate_limits(app).check_request(
         method=request.method,
         path=request.path,
-        ip=client_ip(),
+        ip=pipeline.client_ip(app, request),
         authenticated=context.auth is not None,
         superuser=context.is_superuser,
         collection=collection,
         actions=actions,
-        route=request.url_rule.rule if request.url_rule is not None else "",
+        route=route,
     )

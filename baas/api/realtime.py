@@ -18,8 +18,7 @@ from .. import errors
 from ..core.realtime import MAX_CLIENT_ID_LENGTH, MAX_SUBSCRIPTIONS, MAX_TOPIC_LENGTH
 from ..core.realtime.stream import stream
 from ..errors import FieldError
-from .middleware import token_from_header
-from .request_log import client_ip as _proxied_ip
+from .pipeline import client_ip, token_from_header
 from .util import core, ctx, no_content
 
 bp = Blueprint("realtime", __name__)
@@ -30,7 +29,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 @bp.get("/api/realtime")
 def connect() -> Response:
     service = core().realtime
-    event = service.connect(ctx(), client_ip())
+    event = service.connect(ctx(), client_ip(core(), request))
     body = stream(service, event, request.environ.get("gunicorn.socket"))
     response = Response(body, status=200, content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-store"
@@ -42,14 +41,8 @@ def connect() -> Response:
 def set_subscriptions() -> Response:
     client_id, subscriptions = subscription_form()
     token = token_from_header(request.headers.get("Authorization", "")) if ctx().auth is not None else ""
-    core().realtime.subscribe(client_id, subscriptions, ctx(), ip=client_ip(), token=token)
+    core().realtime.subscribe(client_id, subscriptions, ctx(), ip=client_ip(core(), request), token=token)
     return no_content()
-
-
-def client_ip() -> str:
-    """The caller's IP as the realtime IP check compares it (honours `settings.trustedProxy`)."""
-    proxy = core().settings.get().get("trustedProxy") or {}
-    return _proxied_ip(list(proxy.get("headers") or []), bool(proxy.get("useLeftmostIP")))
 
 
 def subscription_form() -> tuple[str, list[str]]:

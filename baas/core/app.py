@@ -7,6 +7,7 @@ Flask, so the same object serves a request, a CLI command, a cron job or a test.
 from __future__ import annotations
 
 import logging
+import time
 
 from ..config import Config
 from ..db.database import Database
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 BUILTIN_RECORDS = "baas.records"
 BUILTIN_COLLECTIONS = "baas.collections"
 BUILTIN_SETTINGS = "baas.settings"
-#: runs before every request, so it skips SQLAlchemy's statement machinery (no values: nothing to bind)
+#: runs before every request, so it goes straight to the driver (no values: nothing to bind)
+VERSIONS_RECHECK_SECONDS = 1.0
 _VERSIONS_SQL = f"SELECT id, version FROM _params WHERE id IN ('{SCHEMA_VERSION_KEY}', '{SETTINGS_KEY}')"
 
 
@@ -58,14 +60,32 @@ class App:
         auth_flows.install(self)  # the mailer, rate limits and the auth flows' default plugins
         schedule_cleanups(self)
         self._closed = False
+        self._versions_read_at: tuple[int | None, float] = (None, 0.0)  # (committed writes then, recheck by)
 
     def refresh(self) -> None:
-        """Bring per-process caches up to date with the database: one indexed read when nothing changed."""
-        with self.db.read() as connection:
-            versions = dict(connection.exec_driver_sql(_VERSIONS_SQL).fetchall())
+        """Bring per-process caches up to date with the database: one indexed read when nothing changed,
+        none on SQLite when no process has committed a write since the last read (at most
+        `VERSIONS_RECHECK_SECONDS` apart, for writes made outside baas's transactions)."""
+        writes, now = self.db.committed_writes(), time.monotonic()
+        if not self._versions_may_have_changed(writes, now):
+            return
+        with self.db.cursor() as cursor:
+            cursor.execute(_VERSIONS_SQL)
+            versions = dict(cursor.fetchall())
         self.collections.refresh(versions.get(SCHEMA_VERSION_KEY))
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
         self.backups.sync_schedule()
+        self._versions_read_at = (writes, now + VERSIONS_RECHECK_SECONDS)
+
+    def _versions_may_have_changed(self, writes: int | None, now: float) -> bool:
+        read_writes, recheck_by = self._versions_read_at
+        return (
+            writes is None  # PostgreSQL: other nodes write unseen
+            or writes != read_writes
+            or now >= recheck_by
+            or self.collections.invalidated  # a schema change failed after loading its own definitions
+            or self.db.current is not None  # a transaction must see its own schema changes
+        )
 
     def close(self, *, terminate: bool = True) -> None:
         """Fire `baas_terminate` (unless `terminate=False`: an App that never bootstrapped), stop the cron

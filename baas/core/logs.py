@@ -9,20 +9,22 @@ gevent) inserts them in batches and deletes entries older than the `logs.maxDays
 from __future__ import annotations
 
 import logging
-import queue
+import os
 import threading
 import time
+from collections import deque
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from datetime import timedelta
-
-from sqlalchemy import Engine, and_, delete, func, insert, inspect, literal, select
+import orjson
+from sqlalchemy import Engine, and_, delete, func, inspect, literal, select
 
 from .. import errors
 from ..dates import format_datetime, now, now_text
 from ..db.database import build_engine
 from ..db.dialect import dialect_for
-from ..ids import new_record_id
+from ..db.writer_lock import WriterLock
+from ..ids import new_sequential_id
 from ..query.compiler import FilterError, compile_filter, compile_sort
 from ..query.request import RequestData
 from ..schema import ddl
@@ -61,8 +63,10 @@ LOGS_VIEW = Collection(
 
 
 def logs_engine(app: "App") -> Engine:
+    """SQLite: a small pool of its own, so the writer keeps its connection (closing a SQLite file's last
+    connection checkpoints its WAL). PostgreSQL: a connection per use, none left open between flushes."""
     if app.db.dialect.name == "sqlite":
-        return build_engine(f"sqlite:///{app.config.data_dir / 'auxiliary.db'}", pooled=False)
+        return build_engine(f"sqlite:///{app.config.data_dir / 'auxiliary.db'}", pool_size=1, max_overflow=2)
     return build_engine(app.config.database_url, pooled=False)
 
 
@@ -75,8 +79,14 @@ class LogsService:
         with self.engine.begin() as connection:
             if not inspect(connection).has_table("_logs"):
                 ddl.create(connection, self.dialect, LOGS_VIEW)
-        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        #: positional, compiled once: the writer sends whole batches straight to the driver
+        self._insert_sql = f"INSERT INTO _logs (id, created, level, message, data) VALUES ({', '.join([self.dialect.placeholder] * 4)}, {self.dialect.json_placeholder})"
+        #: entries waiting for the writer; deque appends and pops are atomic, so requests never wait on a lock
+        self._pending: deque[tuple] = deque()
+        self._writer = WriterLock(self.engine.url.database if self.dialect.name == "sqlite" else None)
+        self._worker_pid = 0  # the process whose writer thread runs
         self._worker: threading.Thread | None = None
+        self._closed = threading.Event()
         self._lock = threading.Lock()
         self._last_retention = 0.0
 
@@ -86,21 +96,19 @@ class LogsService:
         settings = self.app.settings.get()["logs"]
         if level < settings.get("minLevel", 0) or settings.get("maxDays", 0) == 0:
             return
-        self._queue.put({"id": new_record_id(), "created": now_text(), "level": level, "message": message,
-                         "data": self.dialect.dump_json(data)})
-        self._ensure_worker()
+        self._pending.append((new_sequential_id(), now_text(), level, message, orjson.dumps(data).decode()))
+        if self._worker_pid != os.getpid():  # none yet, or the parent's, which did not survive the fork
+            self._start_worker()
 
-    def _ensure_worker(self) -> None:
-        if self._worker is not None and self._worker.is_alive():
-            return
+    def _start_worker(self) -> None:
         with self._lock:
-            if self._worker is None or not self._worker.is_alive():
+            if self._worker_pid != os.getpid() and not self._closed.is_set():
                 self._worker = threading.Thread(target=self._run, name="baas-logs", daemon=True)
                 self._worker.start()
+                self._worker_pid = os.getpid()
 
     def _run(self) -> None:
-        while True:
-            time.sleep(FLUSH_INTERVAL)
+        while not self._closed.wait(FLUSH_INTERVAL):
             try:
                 self.flush()
                 if time.monotonic() - self._last_retention > RETENTION_EVERY:
@@ -115,13 +123,14 @@ class LogsService:
             batch = []
             while len(batch) < BATCH_SIZE:
                 try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
+                    batch.append(self._pending.popleft())
+                except IndexError:
                     break
             if not batch:
                 return written
-            with self.engine.begin() as connection:
-                connection.execute(insert(self.table), batch)
+            # one transaction per batch (baas_write: SQLite connections run in autocommit mode otherwise)
+            with self._writer.hold(), self.engine.connect().execution_options(baas_write=True) as connection, connection.begin():
+                connection.exec_driver_sql(self._insert_sql, batch)
             written += len(batch)
 
     def apply_retention(self) -> int:
@@ -188,5 +197,9 @@ class LogsService:
                 "data": self.dialect.load_json(row.data) or {}}
 
     def close(self) -> None:
+        """Stop the writer (it must not outlive the database it writes to), then write what is left."""
+        self._closed.set()
+        if self._worker is not None and self._worker_pid == os.getpid():
+            self._worker.join()
         self.flush()
         self.engine.dispose()

@@ -27,6 +27,8 @@ class CollectionRegistry:
 
     def refresh(self, version: int | None = None) -> None:
         """Reload the definitions unless `version` (read by the caller, or here) is the one cached."""
+        if version is not None and version == self._version:
+            return  # the common case, on every request: no connection needed
         with self._db.read() as connection:
             if version is None:
                 version = connection.execute(
@@ -45,6 +47,11 @@ class CollectionRegistry:
 
     def invalidate(self) -> None:
         self._version = None
+
+    @property
+    def invalidated(self) -> bool:
+        """Reload at the next refresh, whatever the database's version (after a failed schema change)."""
+        return self._version is None
 
     def get(self, id_or_name: str) -> Collection | None:
         return self._by_id.get(id_or_name) or self._by_name.get(id_or_name.lower())

@@ -32,6 +32,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """Request it after `live_server`, so that the page closes before the server stops (a server stopping
+    under an open page can cut a connection the page still uses)."""
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -43,9 +45,11 @@ def page(browser):
         if message.type == "error" or "Content Security Policy" in message.text
         else None,
     )
+    failed_requests: list[str] = []  # the URLs behind "Failed to load resource" console errors
+    page.on("requestfailed", lambda request: failed_requests.append(f"{request.method} {request.url}: {request.failure}"))
     yield page
     context.close()
-    assert not problems, problems
+    assert not problems, (problems, failed_requests)
 
 
 @pytest.fixture

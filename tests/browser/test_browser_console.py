@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +50,15 @@ def sign_in(page, base: str, password: str = PASSWORD) -> None:
 
 
 def add_field(page, type_name: str, name: str):
-    page.locator("[data-testid=add-field]").click()
-    page.locator(f"[data-add-field={type_name}]").click()
+    item = page.locator(f"[data-add-field={type_name}]")
+    for _ in range(5):  # on a loaded machine a click can come before Bootstrap has bound the dropdown
+        page.locator("[data-testid=add-field]").click()
+        try:
+            item.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    item.click()
     row = page.locator("[data-field-row]").last
     row.locator("[data-field-name]").fill(name)
     return row
@@ -151,7 +158,7 @@ def rows(page) -> list[str]:
 
 
 # ---- journeys --------------------------------------------------------------------------------------------
-def test_console_main_journey(page, live_server, shot, tmp_path):
+def test_console_main_journey(live_server, page, shot, tmp_path):
     base = live_server.url
     install(page, base, shot)
     shot(page, "02-welcome")
@@ -246,7 +253,7 @@ def test_console_main_journey(page, live_server, shot, tmp_path):
     expect(page).to_have_url(re.compile(r"/_/login"))
 
 
-def test_auth_collection_options_and_auth_records(page, live_server, shot):
+def test_auth_collection_options_and_auth_records(live_server, page, shot):
     base = live_server.url
     live_server.cli("superuser", "upsert", EMAIL, PASSWORD, "--dir", str(live_server.data_dir))
     sign_in(page, base)

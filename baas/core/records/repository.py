@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, delete, func, literal, select
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from ...schema.collection import Collection
+from .list_plans import ListPlan, ListPlans
 from .record import Record
+from .statements import CollectionStatements
 
 if TYPE_CHECKING:
     from ..app import App
@@ -17,6 +20,8 @@ if TYPE_CHECKING:
 class RecordRepository:
     def __init__(self, app: "App"):
         self.app = app
+        self._statements: WeakKeyDictionary[Collection, CollectionStatements] = WeakKeyDictionary()
+        self.list_plans = ListPlans(app.db.engine.dialect)
 
     @property
     def dialect(self):
@@ -25,23 +30,50 @@ class RecordRepository:
     # ---- rows <-> records ----------------------------------------------------------------------
     def from_row(self, collection: Collection, row: Any) -> Record:
         mapping = row._mapping
+        return self.from_values(collection, [mapping[field.name] for field in collection.fields])
+
+    def from_values(self, collection: Collection, values: Sequence[Any]) -> Record:
+        """A record from its column values in field order, as the driver returned them."""
         dialect = self.dialect
-        data = {field.name: field.from_db(mapping[field.name], dialect) for field in collection.fields}
+        data = {field.name: field.from_db(value, dialect) for field, value in zip(collection.fields, values)}
         return Record(collection, data, original=dict(data))
 
-    def to_row(self, record: Record) -> dict[str, Any]:
+    def to_values(self, record: Record) -> list[Any]:
+        """The record's column values, in field order."""
         dialect = self.dialect
-        return {field.name: field.to_db(record.data.get(field.name, field.zero()), dialect) for field in record.collection.fields}
+        return [field.to_db(record.data.get(field.name, field.zero()), dialect) for field in record.collection.fields]
 
     # ---- reads ---------------------------------------------------------------------------------
     def find(self, collection: Collection, record_id: str, where: ColumnElement | None = None) -> Record | None:
+        if where is None:  # no rule to apply: the busiest read of all goes straight to the driver
+            with self.app.db.cursor() as cursor:
+                cursor.execute(self.statements(collection).select_by_id, (record_id,))
+                values = cursor.fetchone()
+            return self.from_values(collection, values) if values is not None else None
         table = collection.table(self.dialect)
-        query = select(table).where(table.c.id == record_id)
-        if where is not None:
-            query = query.where(where)
         with self.app.db.read() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(select(table).where(table.c.id == record_id, where)).first()
         return self.from_row(collection, row) if row is not None else None
+
+    def statements(self, collection: Collection) -> CollectionStatements:
+        found = self._statements.get(collection)
+        if found is None:
+            found = CollectionStatements(
+                collection.table(self.dialect), [field.name for field in collection.fields],
+                self.app.db.engine.dialect, self.dialect.placeholder,
+            )
+            self._statements[collection] = found
+        return found
+
+    def run_list_plan(self, plan: ListPlan, skip_total: bool) -> tuple[list[Sequence[Any]], int]:
+        """A kept list query's rows (columns in field order) and total (-1 with `skip_total`)."""
+        with self.app.db.cursor() as cursor:
+            cursor.execute(plan.rows.sql, plan.rows.params)
+            rows = cursor.fetchall()
+            if skip_total:
+                return rows, -1
+            cursor.execute(plan.count.sql, plan.count.params)
+            return rows, int(cursor.fetchone()[0] or 0)
 
     def find_first(self, collection: Collection, where: ColumnElement) -> Record | None:
         table = collection.table(self.dialect)
@@ -99,11 +131,12 @@ class RecordRepository:
 
     # ---- writes (callers hold the transaction) --------------------------------------------------
     def insert(self, connection: Connection, record: Record) -> None:
-        connection.execute(insert(record.collection.table(self.dialect)).values(**self.to_row(record)))
+        statements = self.statements(record.collection)
+        self.app.db.execute_in(connection, statements.insert, statements.params(self.to_values(record)))
 
     def update(self, connection: Connection, record: Record, previous_id: str | None = None) -> None:
-        table = record.collection.table(self.dialect)
-        connection.execute(update(table).where(table.c.id == (previous_id or record.id)).values(**self.to_row(record)))
+        statements = self.statements(record.collection)
+        self.app.db.execute_in(connection, statements.update, statements.params(self.to_values(record)) + (previous_id or record.id,))
 
     def delete(self, connection: Connection, record: Record) -> None:
         table = record.collection.table(self.dialect)
