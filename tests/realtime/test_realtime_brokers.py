@@ -176,6 +176,39 @@ def test_events_cross_processes(pair):
     ]
 
 
+def test_a_subscriber_sees_the_writes_of_both_processes_in_commit_order(pair):
+    """Each write through the other process is committed (and published) before the next write through
+    the subscriber's own process starts, so it must arrive first, though the local one needs no transport."""
+    first, second = pair
+    name = unique("order")
+    first.collection(name, [{"name": "n", "type": "number"}], **OPEN)
+    stream = first.sse()
+    stream.subscribe([f"{name}/*"])
+    records = []
+    for n in range(12):
+        writer = second if n % 2 == 0 else first
+        records.append(writer.record(name, {"n": n}))
+    last = records[-1]
+    second.update(name, last["id"], {"n": 100})
+    first.delete(name, last["id"])
+    received = [(event.data["action"], event.data["record"]["n"]) for event in stream.drain(14)]
+    assert received == [("create", n) for n in range(12)] + [("update", 100), ("delete", 100)]
+
+
+def test_catch_up_dispatches_what_has_arrived(pair):
+    """A frame a peer has sent is dispatched by the time the receiver's `catch_up()` returns."""
+    first, second = pair
+    receiver, sender = first.core.realtime.broker, second.core.realtime.broker
+    receiver.listen()
+    inbox = Inbox(receiver)
+    for n in range(5):
+        frame = f"frame {n}".encode()
+        assert sender.send(receiver.key, frame)
+        receiver.catch_up()
+        assert inbox.frames[-1:] == [frame]
+    assert inbox.frames == [f"frame {n}".encode() for n in range(5)]
+
+
 def test_subscription_requests_are_forwarded_to_the_worker_holding_the_client(pair):
     first, second = pair
     name = unique("fwd")

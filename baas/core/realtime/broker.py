@@ -15,6 +15,10 @@ Contract (`Broker`):
   until then it only publishes, which is all the CLI ever does.
 * received frames go to `on_frame(frame, reply)`; `reply(frame)` answers the sender (None for frames
   that are themselves replies). Frames from one sender arrive in the order they were sent.
+* `catch_up()` returns once every frame that had reached this process went through `on_frame`. A
+  process delivers its own events to its clients directly, and calls it first: an event that another
+  process committed (and published) before this one's commit is then delivered first here too, so each
+  client sees the events of all processes in commit order.
 * delivery is best effort: a process that is gone or stuck loses frames, it never blocks the others
   for long (every send has a short timeout).
 
@@ -73,6 +77,9 @@ class Broker(ABC):
     @abstractmethod
     def send(self, key: str, frame: bytes) -> bool:
         """Hand `frame` to the process named `key`; False when it is unknown, gone or unreachable."""
+
+    def catch_up(self) -> None:
+        """Dispatch what has already reached this process (see the module docstring); bounded in time."""
 
     #: whether `peer_count()` is cheap enough to call before every publish (no network round trip)
     cheap_peer_count = True

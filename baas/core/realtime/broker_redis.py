@@ -11,10 +11,15 @@ gevent, where redis-py's socket calls are cooperative) once it holds a client or
 Publishing uses the client's small connection pool with short timeouts; while Redis is unreachable,
 events are dropped with a logged warning rather than delaying the writes that caused them, and the
 subscriber reconnects with a growing pause.
+
+Redis hands one subscriber its messages in the order it processed the PUBLISHes, whatever the channel.
+`catch_up` relies on that: it publishes a mark to this process's own channel and waits until the
+subscriber thread reaches it, by which time every message published before it was dispatched.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -25,6 +30,10 @@ log = logging.getLogger(__name__)
 
 SOCKET_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 2.0
+#: seconds `catch_up` waits for its mark to come back
+CATCH_UP_TIMEOUT = 1.0
+#: a frame that only this process sends to itself (other frames are JSON objects)
+_MARK = b"\x00mark:"
 #: seconds between warnings while Redis is unreachable
 _WARN_EVERY = 30.0
 
@@ -48,6 +57,9 @@ class RedisBroker(Broker):
         self._closed = False
         self._pubsub = None
         self._last_warning = 0.0
+        self._reader: int | None = None  # the subscriber thread (greenlet)
+        self._marks: dict[bytes, threading.Event] = {}
+        self._mark_numbers = itertools.count(1)
 
     def describe(self) -> str:
         return f"redis pub/sub ({self.prefix}*)"
@@ -69,7 +81,19 @@ class RedisBroker(Broker):
     def prepare_for_replies(self) -> None:
         self.listen()
 
+    def catch_up(self) -> None:
+        if not self._listening or self._closed or threading.get_ident() == self._reader:
+            return
+        mark = _MARK + str(next(self._mark_numbers)).encode()
+        reached = self._marks[mark] = threading.Event()
+        try:
+            if self._publish(self.channel_self, mark) and not reached.wait(CATCH_UP_TIMEOUT):
+                self._warn("realtime: the Redis subscription is %.1fs behind; events may arrive out of order", CATCH_UP_TIMEOUT)
+        finally:
+            self._marks.pop(mark, None)
+
     def _run(self) -> None:
+        self._reader = threading.get_ident()
         pause = 0.5
         while not self._closed:
             pubsub = self._client.pubsub()
@@ -108,8 +132,14 @@ class RedisBroker(Broker):
             return
         sender, frame = data[:KEY_LENGTH].decode(errors="replace"), data[KEY_LENGTH:]
         channel = message.get("channel")
-        if sender == self.key and channel in (self.channel_all, self.channel_all.encode()):
-            return  # our own broadcast
+        if sender == self.key:
+            if frame.startswith(_MARK):
+                reached = self._marks.get(frame)
+                if reached is not None:
+                    reached.set()
+                return
+            if channel in (self.channel_all, self.channel_all.encode()):
+                return  # our own broadcast
         reply: Reply = lambda answer: self._publish(self.direct(sender), answer)  # noqa: E731
         try:
             self.on_frame(frame, reply)

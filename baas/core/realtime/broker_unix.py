@@ -13,8 +13,10 @@ a persistent connection (SOCK_STREAM, each frame prefixed with its length as 4 b
 * Only the server's user can connect: the directory is made 0700 and each socket 0600.
 * Replies return on the connection the request came in on, so a process that only publishes (the CLI,
   a worker without realtime clients) never needs a socket of its own.
-* Every blocking call is a plain socket call, which gevent's monkey-patching makes cooperative: waiting
-  for frames costs a greenlet, never an OS thread, in a server worker.
+* One receiving greenlet waits (`select`) on the listening socket and every peer's connection and
+  takes in what arrived; a local delivery does the same first (`catch_up`), under the same lock, so a
+  frame that is already here is dispatched before the local event. Every blocking call is a plain socket
+  call, which gevent's monkey-patching makes cooperative: receiving costs a greenlet, never an OS thread.
 * Sends time out after `SEND_TIMEOUT` seconds; a peer that does not read is disconnected and skipped.
 * `sun_path` holds at most 108 bytes; longer paths are reached through `/proc/self/fd/<dir fd>/<name>`.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import socket
 import struct
 import threading
@@ -37,6 +40,9 @@ SUFFIX = ".sock"
 FRAME_HEADER = struct.Struct(">I")
 MAX_FRAME = 64 << 20
 SEND_TIMEOUT = 2.0
+#: seconds the receiving greenlet waits before it looks whether the broker was closed
+RECEIVE_POLL = 1.0
+RECEIVE_SIZE = 1 << 20
 _MAX_SUN_PATH = 100
 
 
@@ -49,7 +55,9 @@ class UnixSocketBroker(Broker):
         self._lock = threading.Lock()
         self._server: socket.socket | None = None
         self._peers: dict[str, _Peer] = {}
-        self._inbound: set[socket.socket] = set()
+        self._inbound: list[_Inbound] = []
+        self._receive_lock = threading.Lock()
+        self._receiving: int | None = None  # the thread (greenlet) dispatching received frames
         self._dir_fd: int | None = None
         self._closed = False
 
@@ -83,46 +91,55 @@ class UnixSocketBroker(Broker):
                 _unlink(temporary)
                 raise
             self._server = server
-        _spawn(self._accept_loop, server, name=f"realtime-accept-{self.key}")
+        _spawn(self._receive_loop, server, name=f"realtime-receive-{self.key}")
         log.debug("realtime: listening on %s", self.path)
 
-    def _accept_loop(self, server: socket.socket) -> None:
+    def _receive_loop(self, server: socket.socket) -> None:
+        """Wait until a peer connects or sends, then take in what arrived (`catch_up`)."""
         while not self._closed:
+            waiting = [server, *(inbound for inbound in list(self._inbound) if inbound.fileno() >= 0)]
             try:
-                connection, _ = server.accept()
-            except OSError:
+                select.select(waiting, [], [], RECEIVE_POLL)
+            except (OSError, ValueError):  # a socket closed while it was waited on
                 if self._closed:
                     return
-                log.exception("realtime: accepting a peer connection failed")
-                continue
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        """Accept waiting peers and dispatch every complete frame that has arrived, without waiting for
+        more. The receiving greenlet and local deliveries both come here, one at a time, so frames are
+        dispatched exactly once and in the order each peer sent them."""
+        server = self._server
+        me = threading.get_ident()
+        if server is None or self._receiving == me:  # a frame's handler delivering: it is already in order
+            return
+        with self._receive_lock:
+            self._receiving = me
+            try:
+                self._accept_waiting(server)
+                inbound = [connection for connection in self._inbound if connection.fileno() >= 0]
+                if inbound:
+                    readable, _, _ = select.select(inbound, [], [], 0)
+                    for connection in readable:
+                        connection.take_in()
+            except (OSError, ValueError):
+                if not self._closed:
+                    log.exception("realtime: receiving from peers failed")
+            finally:
+                self._receiving = None
+
+    def _accept_waiting(self, server: socket.socket) -> None:
+        while select.select([server], [], [], 0)[0]:
+            connection, _ = server.accept()
             connection.settimeout(SEND_TIMEOUT)
             with self._lock:
-                self._inbound.add(connection)
-            _spawn(self._serve, connection, name=f"realtime-peer-{self.key}")
+                self._inbound.append(_Inbound(self, connection))
 
-    def _serve(self, connection: socket.socket) -> None:
-        """Read a peer's frames in order; replies go back on the same connection."""
-        write_lock = threading.Lock()
-
-        def reply(frame: bytes) -> None:
-            try:
-                with write_lock:
-                    _write_frame(connection, frame)
-            except OSError:
-                log.debug("realtime: a reply could not be sent (the peer went away)")
-
-        try:
-            while not self._closed:
-                frame = _read_frame(connection, lambda: not self._closed)
-                if frame is None:
-                    break
-                self._dispatch(frame, reply)
-        except (OSError, ValueError):
-            pass
-        finally:
-            with self._lock:
-                self._inbound.discard(connection)
-            _close(connection)
+    def _drop(self, inbound: "_Inbound") -> None:
+        with self._lock:
+            if inbound in self._inbound:
+                self._inbound.remove(inbound)
+        _close(inbound.sock)
 
     def _dispatch(self, frame: bytes, reply: Reply | None) -> None:
         try:
@@ -208,17 +225,63 @@ class UnixSocketBroker(Broker):
             self._closed = True
             server, self._server = self._server, None
             peers, self._peers = list(self._peers.values()), {}
-            inbound, self._inbound = list(self._inbound), set()
+            inbound, self._inbound = self._inbound, []
         if server is not None:
             _unlink(self.path)
             _close(server)
         for peer in peers:
             peer.kill()
         for connection in inbound:
-            _close(connection)
+            _close(connection.sock)
         if self._dir_fd is not None:
             os.close(self._dir_fd)
             self._dir_fd = None
+
+
+class _Inbound:
+    """A peer's connection to this process: its frames come in, replies to them go back on it."""
+
+    def __init__(self, broker: UnixSocketBroker, sock: socket.socket):
+        self.broker = broker
+        self.sock = sock
+        self.pending = bytearray()
+        self._write_lock = threading.Lock()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def take_in(self) -> None:
+        """Read what arrived (the socket was seen readable) and dispatch each complete frame."""
+        while True:
+            try:
+                chunk = self.sock.recv(RECEIVE_SIZE)
+            except OSError:
+                chunk = b""
+            if not chunk:  # the peer closed its end
+                self.broker._drop(self)
+                return
+            self.pending += chunk
+            if len(chunk) < RECEIVE_SIZE or not select.select([self.sock], [], [], 0)[0]:
+                break
+        while len(self.pending) >= FRAME_HEADER.size:
+            (size,) = FRAME_HEADER.unpack_from(self.pending)
+            if size > MAX_FRAME:
+                log.warning("realtime: a peer sent a frame of %d bytes (over %d); disconnected", size, MAX_FRAME)
+                self.broker._drop(self)
+                return
+            end = FRAME_HEADER.size + size
+            if len(self.pending) < end:
+                return
+            frame = bytes(self.pending[FRAME_HEADER.size:end])
+            del self.pending[:end]
+            self.broker._dispatch(frame, self.reply)
+
+    def reply(self, frame: bytes) -> None:
+        try:
+            with self._write_lock:
+                _write_frame(self.sock, frame)
+        except OSError:
+            log.debug("realtime: a reply could not be sent (the peer went away)")
 
 
 class _Peer:

@@ -192,7 +192,10 @@ class RealtimeService:
             self.cluster.publish({"t": "event", "a": action, "v": self._version(), "r": wire.snapshot(self.app, record)})
         if action == "update" and record.collection.is_auth:
             self._auth_record_changed(record)
-        self._deliver(action, record)
+        audiences = self.audiences(record)
+        if audiences:
+            self._catch_up()
+            self._deliver(action, record, audiences)
 
     def prepare_delete(self, record: "Record") -> None:
         """Inside the delete's transaction, before the row is deleted: every process computes the delete
@@ -223,6 +226,8 @@ class RealtimeService:
             self._auth_unset(lambda client: client.auth_identity() == (collection.id, record.id))
         if remote or (collection.is_auth and self._may_have_peers()):
             self.cluster.publish({"t": "commit", "tok": token, "c": collection.id, "id": record.id, "auth": collection.is_auth})
+        if token in self._prepared:
+            self._catch_up()
         self._send_prepared(token)
 
     def delete_failed(self, record: "Record") -> None:
@@ -240,12 +245,15 @@ class RealtimeService:
         if self._may_have_peers():
             self.cluster.publish({"t": "authcol", "c": collection_id})
 
-    def _deliver(self, action: str, record: "Record") -> None:
-        audiences = self.audiences(record)
-        if not audiences:
-            return
+    def _deliver(self, action: str, record: "Record", audiences: list[Audience]) -> None:
         for client, message in build_messages(self.app, action, record, audiences):
             client.send(message)
+
+    def _catch_up(self) -> None:
+        """Before delivering an event of this process: the events other processes committed earlier, and
+        whose frames are already here, go first (see `Broker.catch_up`)."""
+        if self._cluster is not None:
+            self._cluster.broker.catch_up()
 
     def _store_prepared(self, token: str, messages: list[tuple[Client, Message]]) -> None:
         now = time.monotonic()
@@ -366,7 +374,9 @@ class RealtimeService:
         action = str(message.get("a", ""))
         if action == "update" and record.collection.is_auth:
             self._auth_record_changed(record)
-        self._deliver(action, record)
+        audiences = self.audiences(record)
+        if audiences:
+            self._deliver(action, record, audiences)
 
     def _on_prepare(self, message: dict[str, Any]) -> int:
         if not self.registry.has_subscriptions():
