@@ -13,7 +13,7 @@ a persistent connection (SOCK_STREAM, each frame prefixed with its length as 4 b
 * Only the server's user can connect: the directory is made 0700 and each socket 0600.
 * Replies return on the connection the request came in on, so a process that only publishes (the CLI,
   a worker without realtime clients) never needs a socket of its own.
-* One receiving greenlet waits (`select`) on the listening socket and every peer's connection and
+* One receiving greenlet waits (`poll`) on the listening socket and every peer's connection and
   takes in what arrived; a local delivery does the same first (`catch_up`), under the same lock, so a
   frame that is already here is dispatched before the local event. Every blocking call is a plain socket
   call, which gevent's monkey-patching makes cooperative: receiving costs a greenlet, never an OS thread.
@@ -32,16 +32,19 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from gevent import monkey
+
 from .broker import Broker, Reply
 
 log = logging.getLogger(__name__)
+_unpatched_poll = monkey.get_original("select", "poll")
 
 SUFFIX = ".sock"
 FRAME_HEADER = struct.Struct(">I")
 MAX_FRAME = 64 << 20
 SEND_TIMEOUT = 2.0
-#: seconds the receiving greenlet waits before it looks whether the broker was closed
-RECEIVE_POLL = 1.0
+#: how long the receiving greenlet waits before it looks whether the broker was closed
+RECEIVE_POLL_MS = 1000
 RECEIVE_SIZE = 1 << 20
 _MAX_SUN_PATH = 100
 
@@ -97,9 +100,8 @@ class UnixSocketBroker(Broker):
     def _receive_loop(self, server: socket.socket) -> None:
         """Wait until a peer connects or sends, then take in what arrived (`catch_up`)."""
         while not self._closed:
-            waiting = [server, *(inbound for inbound in list(self._inbound) if inbound.fileno() >= 0)]
             try:
-                select.select(waiting, [], [], RECEIVE_POLL)
+                _readable([server, *self._inbound], RECEIVE_POLL_MS)
             except (OSError, ValueError):  # a socket closed while it was waited on
                 if self._closed:
                     return
@@ -117,11 +119,8 @@ class UnixSocketBroker(Broker):
             self._receiving = me
             try:
                 self._accept_waiting(server)
-                inbound = [connection for connection in self._inbound if connection.fileno() >= 0]
-                if inbound:
-                    readable, _, _ = select.select(inbound, [], [], 0)
-                    for connection in readable:
-                        connection.take_in()
+                for connection in _readable(self._inbound):
+                    connection.take_in()
             except (OSError, ValueError):
                 if not self._closed:
                     log.exception("realtime: receiving from peers failed")
@@ -129,7 +128,7 @@ class UnixSocketBroker(Broker):
                 self._receiving = None
 
     def _accept_waiting(self, server: socket.socket) -> None:
-        while select.select([server], [], [], 0)[0]:
+        while _readable([server]):
             connection, _ = server.accept()
             connection.settimeout(SEND_TIMEOUT)
             with self._lock:
@@ -261,7 +260,7 @@ class _Inbound:
                 self.broker._drop(self)
                 return
             self.pending += chunk
-            if len(chunk) < RECEIVE_SIZE or not select.select([self.sock], [], [], 0)[0]:
+            if len(chunk) < RECEIVE_SIZE or not _readable([self.sock]):
                 break
         while len(self.pending) >= FRAME_HEADER.size:
             (size,) = FRAME_HEADER.unpack_from(self.pending)
@@ -359,6 +358,23 @@ def _read_exact(sock: socket.socket, size: int, alive: Callable[[], bool]) -> by
             return None
         buffer += chunk
     return bytes(buffer)
+
+
+def _readable(sources: list, timeout_ms: int = 0) -> list:
+    """Which of `sources` (sockets, `_Inbound`s) have something to read (or were closed).
+
+    `poll`, not `select`: a worker holding thousands of SSE streams has descriptors past select's 1024.
+    Without a timeout the unpatched `poll` answers at once; with one, the patched `poll` lets the other
+    greenlets run while it waits."""
+    by_fd = {}
+    for source in sources:
+        fd = source.fileno()
+        if fd >= 0:
+            by_fd[fd] = source
+    poller = (select.poll if timeout_ms else _unpatched_poll)()
+    for fd in by_fd:
+        poller.register(fd, select.POLLIN)
+    return [by_fd[fd] for fd, _events in poller.poll(timeout_ms)]
 
 
 def _spawn(target: Callable, *args, name: str) -> threading.Thread:
