@@ -103,6 +103,31 @@ def test_unix_paths_longer_than_sun_path(tmp_path):
         b.close()
 
 
+def test_unix_descriptors_past_1024(run_dir):
+    """A worker holding thousands of SSE streams has descriptors that `select()` cannot watch."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    a, b = UnixSocketBroker(run_dir), UnixSocketBroker(run_dir)
+    try:
+        inbox = Inbox(b, answer=lambda frame: b"re:" + frame)
+        b.listen()
+        assert b._server.fileno() > 1024
+        replies = Inbox(a)
+        assert a.broadcast(b"high") == 1
+        b.catch_up()
+        assert inbox.frames == [b"high"]
+        assert replies.wait(1) == [b"re:high"]
+    finally:
+        a.close()
+        b.close()
+        for fd in filler:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_a_peer_that_went_away_is_skipped(run_dir):
     a, b = UnixSocketBroker(run_dir), UnixSocketBroker(run_dir)
     inbox = Inbox(b)
