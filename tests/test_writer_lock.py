@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -13,41 +14,53 @@ from baas.db import writer_lock
 from baas.db.writer_lock import WriterLock
 
 HOLDER = """
-import fcntl, os, sys, time
+import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
 fcntl.flock(fd, fcntl.LOCK_EX)
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+sys.stdin.readline()  # until told to let go (or the test's end closes stdin)
 """
 
 
-def hold_in_another_process(path: str, seconds: float) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", HOLDER, f"{path}-writer", str(seconds)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline().strip() == "locked"
-    return process
+class Holder:
+    """Another process holding the writer lock until `release()`: no test depends on how fast it starts."""
+
+    def __init__(self, path: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, f"{path}-writer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def release(self) -> float:
+        """Let go; the time (time.time()) just before, which no other holder can have preceded."""
+        released = time.time()
+        self.process.communicate("\n")
+        return released
+
+    def release_later(self, seconds: float) -> None:
+        threading.Timer(seconds, self.release).start()
 
 
 def test_a_writer_waits_for_another_process_then_writes(tmp_path):
     path = str(tmp_path / "data.db")
-    holder = hold_in_another_process(path, 0.5)
+    holder = Holder(path)
+    holder.release_later(0.5)
     started = time.monotonic()
     with WriterLock(path).hold():
         waited = time.monotonic() - started
-    holder.communicate()
-    assert waited >= 0.3  # the other process held it for 0.5 s
+    assert waited >= 0.5
 
 
 def test_a_writer_gives_up_as_sqlite_would_when_the_lock_is_never_released(tmp_path, monkeypatch):
     monkeypatch.setattr(writer_lock, "WAIT_SECONDS", 0.2)
     path = str(tmp_path / "data.db")
-    holder = hold_in_another_process(path, 3)
+    holder = Holder(path)
     try:
         with pytest.raises(OperationalError, match="database is locked"):
             with WriterLock(path).hold():
                 pass
     finally:
-        holder.kill()
-        holder.communicate()
+        holder.release()
     with WriterLock(path).hold():  # free again once the holder is gone
         pass
 
@@ -62,6 +75,7 @@ lock = writer_lock.WriterLock(sys.argv[1])
 ticks = []
 gevent.spawn(lambda: [ticks.append(gevent.sleep(0.01)) for _ in range(1000)])
 started = time.monotonic()
+print("waiting", flush=True)
 try:
     with lock.hold():
         outcome = "held"
@@ -73,29 +87,47 @@ with lock.hold():
 """
 
 
-def wait_under_gevent(path: str, wait_seconds: float) -> tuple[str, float, int, float]:
-    """(outcome of the first wait, its seconds, ticks of another greenlet meanwhile, when a second writer got it)"""
-    done = subprocess.run([sys.executable, "-c", GEVENT_WAITER, path, str(wait_seconds)], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    outcome, waited, ticks, again = done.stdout.split()
-    return outcome, float(waited), int(ticks), float(again)
+class GeventWaiter:
+    """A gevent-patched process that waits for the lock once, reports, then takes it again."""
+
+    def __init__(self, path: str, wait_seconds: float):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", GEVENT_WAITER, path, str(wait_seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout.readline().strip() == "waiting", self.process.stderr.read()
+
+    def first_wait(self) -> tuple[str, float, int]:
+        """(its outcome, its seconds, ticks of another greenlet meanwhile)"""
+        outcome, waited, ticks = self.process.stdout.readline().split()
+        return outcome, float(waited), int(ticks)
+
+    def second_hold(self) -> float:
+        """When it got the lock again (time.time())."""
+        line = self.process.stdout.readline()
+        _rest, err = self.process.communicate(timeout=30)  # closes the pipes
+        assert self.process.returncode == 0, err
+        return float(line)
 
 
 def test_under_gevent_the_wait_leaves_the_other_greenlets_running(tmp_path):
     path = str(tmp_path / "data.db")
-    holder = hold_in_another_process(path, 3)  # longer than the waiter takes to start
-    outcome, waited, ticks, _ = wait_under_gevent(path, 10)
-    holder.communicate()
-    assert outcome == "held" and waited >= 0.5
-    assert ticks >= waited / 0.01 / 2  # the hub ran another greenlet while this one waited for the lock
+    holder = Holder(path)
+    waiter = GeventWaiter(path, 30)
+    time.sleep(1.0)
+    holder.release()
+    outcome, waited, ticks = waiter.first_wait()
+    waiter.second_hold()
+    assert outcome == "held" and waited >= 1.0
+    assert ticks >= 10  # the hub ran another greenlet (every 10 ms) while this one waited for the lock
 
 
 def test_under_gevent_a_wait_that_times_out_lets_go_once_the_lock_comes(tmp_path):
     path = str(tmp_path / "data.db")
-    holder = hold_in_another_process(path, 3)
-    released = time.time() + 3
-    outcome, waited, _ticks, again = wait_under_gevent(path, 0.2)
-    holder.communicate()
-    assert outcome == "OperationalError" and waited < 1.0
+    holder = Holder(path)
+    waiter = GeventWaiter(path, 0.2)
+    outcome, waited, _ticks = waiter.first_wait()
+    assert outcome == "OperationalError" and waited >= 0.2
+    time.sleep(0.5)
+    released = holder.release()
     # the abandoned wait got the lock when the holder went and released it: the next writer got it then
-    assert again >= released - 0.1
+    assert waiter.second_hold() >= released

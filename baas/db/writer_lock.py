@@ -29,15 +29,43 @@ FIRST_POLL, LONGEST_POLL = 0.0002, 0.005
 
 
 class WriterLock:
+    """A writer's turn in this process (`take_turn` / `end_turn`) and, during it, the database between
+    processes (`lock_database` / `unlock_database`); `hold()` is both for one block."""
+
     def __init__(self, database_path: str | None):
         self._local = threading.Lock()
         self._path = f"{database_path}-writer" if database_path and database_path != ":memory:" else None
         self._fd: int | None = None
         self._pid = 0
+        self._counting = threading.Lock()
+        #: writers of this process waiting for their turn
+        self.waiting = 0
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        self._local.acquire()
+        self.take_turn()
+        self.lock_database()
+        try:
+            yield
+        finally:
+            self.unlock_database()
+            self.end_turn()
+
+    def take_turn(self) -> None:
+        with self._counting:
+            self.waiting += 1
+        try:
+            self._local.acquire()
+        finally:
+            with self._counting:
+                self.waiting -= 1
+
+    def end_turn(self) -> None:
+        self._local.release()
+
+    def lock_database(self) -> None:
+        """During a turn, wait for the other processes' writers. When that fails the turn is over too
+        (the caller must not end it): now, or under gevent once the waiting thread got the lock."""
         try:
             fd = self._file()
             if fd is not None:
@@ -47,12 +75,10 @@ class WriterLock:
         except BaseException:
             self._local.release()
             raise
-        try:
-            yield
-        finally:
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            self._local.release()
+
+    def unlock_database(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def _file(self) -> int | None:
         if self._path is None:
