@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from baas.db.database import Database, build_engine
+from baas.db.tables import bump_schema_version, params_table
 
 
 def test_a_request_scope_keeps_one_connection_for_its_statements(core):
@@ -104,26 +105,36 @@ def test_sqlite_writers_of_a_process_share_one_connection_and_a_failed_one_does_
     database.dispose()
 
 
-def test_committed_writes_are_counted_across_processes_sharing_the_database(tmp_path):
+def test_committed_version_changes_are_counted_across_processes_sharing_the_database(tmp_path):
     path = f"sqlite:///{tmp_path / 'data.db'}"
     first, second = Database(build_engine(path)), Database(build_engine(path))  # as two workers
-    start = first.committed_writes()
     with first.transaction() as tx:
+        params_table.create(tx.connection)
         tx.connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    start = first.committed_version_changes()
+    with second.transaction() as tx:
+        tx.connection.exec_driver_sql("INSERT INTO t DEFAULT VALUES")  # not a version change
+        assert not second.versions_changed_here()
+    assert first.committed_version_changes() == start
     with pytest.raises(RuntimeError):
         with second.transaction() as tx:
-            tx.connection.exec_driver_sql("INSERT INTO t DEFAULT VALUES")
+            bump_schema_version(tx.connection)
             raise RuntimeError("rolled back: not counted")
+    assert first.committed_version_changes() == start
     with second.transaction() as tx:
-        tx.connection.exec_driver_sql("INSERT INTO t DEFAULT VALUES")
-    assert first.committed_writes() == second.committed_writes() == start + 2
+        bump_schema_version(tx.connection)
+        assert second.versions_changed_here()  # so App.refresh reads the versions inside this transaction
+    with first.transaction() as tx:
+        tx.connection.exec_driver_sql("UPDATE _params SET value = '{}'")  # any write to _params, however made
+    assert first.committed_version_changes() == second.committed_version_changes() == start + 2
+    assert not second.versions_changed_here()  # outside a transaction
     first.dispose()
     second.dispose()
 
 
-def test_postgresql_has_no_write_count(core):
+def test_postgresql_has_no_version_change_count(core):
     # every node of a PostgreSQL deployment writes, so App.refresh asks the database each time
-    assert (core.db.committed_writes() is None) == (core.db.dialect.name == "postgresql")
+    assert (core.db.committed_version_changes() is None) == (core.db.dialect.name == "postgresql")
 
 
 def test_a_version_changed_outside_baas_transactions_is_picked_up_within_the_recheck_interval(core):

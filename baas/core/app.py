@@ -60,14 +60,14 @@ class App:
         auth_flows.install(self)  # the mailer, rate limits and the auth flows' default plugins
         schedule_cleanups(self)
         self._closed = False
-        self._versions_read_at: tuple[int | None, float] = (None, 0.0)  # (committed writes then, recheck by)
+        self._versions_read_at: tuple[int | None, float] = (None, 0.0)  # (version changes then, recheck by)
 
     def refresh(self) -> None:
         """Bring per-process caches up to date with the database: one indexed read when nothing changed,
-        none on SQLite when no process has committed a write since the last read (at most
-        `VERSIONS_RECHECK_SECONDS` apart, for writes made outside baas's transactions)."""
-        writes, now = self.db.committed_writes(), time.monotonic()
-        if not self._versions_may_have_changed(writes, now):
+        none on SQLite when no process has committed a schema or settings change since the last read (at
+        most `VERSIONS_RECHECK_SECONDS` apart, for writes made outside baas's transactions)."""
+        changes, now = self.db.committed_version_changes(), time.monotonic()
+        if not self._versions_may_have_changed(changes, now):
             return
         with self.db.cursor() as cursor:
             cursor.execute(_VERSIONS_SQL)
@@ -75,16 +75,16 @@ class App:
         self.collections.refresh(versions.get(SCHEMA_VERSION_KEY))
         self.settings.refresh(versions.get(SETTINGS_KEY, 0))
         self.backups.sync_schedule()
-        self._versions_read_at = (writes, now + VERSIONS_RECHECK_SECONDS)
+        self._versions_read_at = (changes, now + VERSIONS_RECHECK_SECONDS)
 
-    def _versions_may_have_changed(self, writes: int | None, now: float) -> bool:
-        read_writes, recheck_by = self._versions_read_at
+    def _versions_may_have_changed(self, changes: int | None, now: float) -> bool:
+        read_changes, recheck_by = self._versions_read_at
         return (
-            writes is None  # PostgreSQL: other nodes write unseen
-            or writes != read_writes
+            changes is None  # PostgreSQL: other nodes write unseen
+            or changes != read_changes
             or now >= recheck_by
             or self.collections.invalidated  # a schema change failed after loading its own definitions
-            or self.db.current is not None  # a transaction must see its own schema changes
+            or self.db.versions_changed_here()  # a transaction must see its own schema changes
         )
 
     def close(self, *, terminate: bool = True) -> None:

@@ -1,12 +1,12 @@
-"""A count of the write transactions committed on a SQLite database, shared by its processes through a
-memory-mapped file (`<database file>-changes`), so that a request can tell "nothing was written since I
-last looked" without a query.
+"""A count of the transactions that changed the schema or settings versions of a SQLite database, shared
+by its processes through a memory-mapped file (`<database file>-changes`), so that a request can tell
+"no definitions changed since I last looked" without a query.
 
 Every request first checks whether the schema or the settings changed (`App.refresh`): one indexed read,
-about a tenth of a read by id. Writers bump the count inside the writer lock, after their commit, so no
-bump is lost and none is seen before its data. Writes that bypass `Database.transaction()` (a migration
-run by another command, a restored backup) do not bump it; `App.refresh` still reads the versions at
-least once a second for them.
+about a tenth of a read by id. Writers bump the count inside the writer lock, after their commit, when
+their transaction wrote `_params` (write_groups.py watches it), so no bump is lost and none is seen
+before its data. Writes that bypass `Database.transaction()` (a migration run by another command, a
+restored backup) do not bump it; `App.refresh` still reads the versions at least once a second for them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class ChangeCounter:
         return _COUNT.unpack_from(self._mapped())[0]
 
     def bump(self) -> None:
-        """Count one more commit; call while holding the writer lock."""
+        """Count one more change; call while holding the writer lock."""
         mapped = self._mapped()
         _COUNT.pack_into(mapped, 0, (_COUNT.unpack_from(mapped)[0] + 1) & 0xFFFFFFFFFFFFFFFF)
 

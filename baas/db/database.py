@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from .change_counter import ChangeCounter
 from .dialect import Dialect, dialect_for
+from .write_groups import WriteGroups
 from .writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,10 @@ def _prepare_sqlite(engine: Engine) -> None:
                 raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
 
 
+def _nothing() -> None:
+    """No change counter to bump (an in-memory database)."""
+
+
 class Transaction:
     """An open write transaction plus the callbacks to run when it ends."""
 
@@ -135,11 +140,14 @@ class Database:
         self.dialect: Dialect = dialect_for(engine.dialect.name)
         # SQLite has one writer at a time: queue the writers of every process here, not in SQLite's busy
         # handler, which sleeps the whole process
-        self._writer = WriterLock(engine.url.database) if self.dialect.name == "sqlite" else None
-        self._sqlite_idle = _IdleSqliteConnections(engine) if self.dialect.name == "sqlite" else None
-        self._sqlite_writer: tuple[int, Connection] | None = None  # (pid, the connection its writers share)
-        path = engine.url.database if self.dialect.name == "sqlite" else None
+        sqlite = self.dialect.name == "sqlite"
+        self._sqlite_idle = _IdleSqliteConnections(engine) if sqlite else None
+        path = engine.url.database if sqlite else None
         self._changes = ChangeCounter(path) if path and path != ":memory:" else None
+        self._write_groups = (
+            WriteGroups(engine, WriterLock(engine.url.database), self._changes.bump if self._changes else _nothing)
+            if sqlite else None
+        )
 
     @property
     def current(self) -> Transaction | None:
@@ -152,52 +160,50 @@ class Database:
         if outer is not None:
             yield outer
             return
-        failure: BaseException | None = None
-        with self._write_connection() as connection:
-            tx = Transaction(connection)
-            token = _current.set(tx)
-            try:
-                connection.begin()
-                yield tx
-                connection.commit()
-                if self._changes is not None:  # still under the writer lock: no bump is lost
-                    self._changes.bump()
-            except BaseException as error:
-                connection.rollback()
-                failure = error
-            finally:
-                _current.reset(token)
-        # callbacks run after the lock and the connection are released: they may open new transactions
-        if failure is not None:
-            tx._run(tx._on_rollback, failure)
-            raise failure
+        tx: Transaction | None = None
+        try:
+            with self._write() as connection:
+                tx = Transaction(connection)
+                token = _current.set(tx)
+                try:
+                    yield tx
+                finally:
+                    _current.reset(token)
+        except BaseException as failure:
+            # callbacks run after the lock and the connection are released: they may open new transactions
+            if tx is not None:
+                tx._run(tx._on_rollback, failure)
+            raise
         tx._run(tx._on_commit)
 
     @contextmanager
-    def _write_connection(self) -> Iterator[Connection]:
-        """The connection for a write transaction. SQLite's writers take turns (the writer lock), so each
-        process keeps one open for all of them: a pool check-out and check-in per write cost more than its
-        BEGIN IMMEDIATE. PostgreSQL's come from the pool."""
-        if self._writer is None:
-            with self.engine.connect().execution_options(baas_write=True) as connection:
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction: on SQLite one of its process's write group (write_groups.py), on
+        PostgreSQL its own, on a pooled connection. Commits when the block ends, rolls back if it raises."""
+        if self._write_groups is not None:
+            with self._write_groups.write() as connection:
                 yield connection
             return
-        with self._writer.hold():
-            kept = self._sqlite_writer
-            if kept is None or kept[0] != os.getpid() or kept[1].closed or kept[1].invalidated:
-                kept = self._sqlite_writer = (os.getpid(), self.engine.connect().execution_options(baas_write=True))
-            connection = kept[1]
+        with self.engine.connect().execution_options(baas_write=True) as connection:
+            connection.begin()
             try:
                 yield connection
-            finally:
-                if connection.in_transaction():  # a failed rollback: start the next writer afresh
-                    self._sqlite_writer = None
-                    connection.invalidate()
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
 
-    def committed_writes(self) -> int | None:
-        """How many write transactions all processes have committed on this SQLite database (see
-        change_counter.py); None on PostgreSQL, where other nodes write unseen."""
+    def committed_version_changes(self) -> int | None:
+        """How many transactions of all processes have committed a change of the schema or settings versions
+        on this SQLite database (see change_counter.py); None on PostgreSQL, where other nodes write unseen."""
         return self._changes.value() if self._changes is not None else None
+
+    def versions_changed_here(self) -> bool:
+        """Whether the caller's write transaction changed the schema or settings versions (and so must read
+        them from the database rather than trust the shared counter)."""
+        if _current.get() is None:
+            return False
+        return self._write_groups is None or self._write_groups.versions_changed()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -293,9 +299,8 @@ class Database:
     def dispose(self) -> None:
         if self._sqlite_idle is not None:
             self._sqlite_idle.close()
-        if self._sqlite_writer is not None and self._sqlite_writer[0] == os.getpid():
-            self._sqlite_writer[1].close()
-        self._sqlite_writer = None
+        if self._write_groups is not None:
+            self._write_groups.close()
         if self._changes is not None:
             self._changes.close()
         self.engine.dispose()
