@@ -12,8 +12,12 @@ def now() -> datetime:
 
 
 def format_datetime(value: datetime) -> str:
-    value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not None and value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    # %-formatting: strftime took several microseconds, and every write and log entry formats a few
+    return "%04d-%02d-%02d %02d:%02d:%02d.%03dZ" % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond // 1000
+    )
 
 
 def now_text() -> str:

@@ -47,9 +47,19 @@ class _Group:
     def __init__(self, connection: Connection):
         self.connection = connection
         self.pending = 0  # writers whose work is done, waiting for the commit
-        self.committed = threading.Event()
         self.error: BaseException | None = None
         self.versions_changed = False
+        self._committed: threading.Event | None = None  # made for the first writer that waits
+
+    def commit_signal(self) -> threading.Event:
+        """What a writer waits on for the commit; take it while holding the turn, wait after giving it up."""
+        if self._committed is None:
+            self._committed = threading.Event()
+        return self._committed
+
+    def finished(self) -> None:
+        if self._committed is not None:
+            self._committed.set()
 
 
 class WriteGroups:
@@ -90,9 +100,10 @@ class WriteGroups:
             and not group.versions_changed
         )
         if keep_open:
+            committed = group.commit_signal() if own_error is None else None
             self._lock.end_turn()  # the next writer joins
-            if own_error is None:
-                group.committed.wait()
+            if committed is not None:
+                committed.wait()
         else:
             self._finish(group)
             self._lock.end_turn()
@@ -167,7 +178,7 @@ class WriteGroups:
                 _quietly(connection.invalidate)
             self._group = None
             self._lock.unlock_database()
-            group.committed.set()
+            group.finished()
 
     def _connection(self) -> Connection:
         """Kept open for all writers of the process: a pool check-out and check-in per write cost more

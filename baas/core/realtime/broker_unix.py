@@ -5,8 +5,8 @@ them, so without Redis the workers still have to hear each other. Each process t
 `<data dir>/run/<key>.sock`; a publisher lists that directory and writes every frame to every peer over
 a persistent connection (SOCK_STREAM, each frame prefixed with its length as 4 big-endian bytes).
 
-* Discovery is the directory listing, read on every broadcast (a few microseconds for a handful of
-  files), so a worker that just started listening is reached by the very next event.
+* Discovery is the directory listing, looked at on every broadcast (a `stat`, and a `listdir` when the
+  directory changed), so a worker that just started listening is reached by the very next event.
 * A process binds under a temporary name, starts listening, then renames the socket into place, so a
   peer never sees a socket that refuses connections while alive. A socket that refuses connections is
   therefore a leftover of a dead process, and whoever finds one removes it.
@@ -29,6 +29,7 @@ import select
 import socket
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +47,8 @@ SEND_TIMEOUT = 2.0
 #: how long the receiving greenlet waits before it looks whether the broker was closed
 RECEIVE_POLL_MS = 1000
 RECEIVE_SIZE = 1 << 20
+#: a directory listing is reused once the directory has not changed for this long
+_SETTLED_NS = 1_000_000_000
 _MAX_SUN_PATH = 100
 
 
@@ -62,6 +65,7 @@ class UnixSocketBroker(Broker):
         self._receive_lock = threading.Lock()
         self._receiving: int | None = None  # the thread (greenlet) dispatching received frames
         self._dir_fd: int | None = None
+        self._listing: tuple[int, list[str]] | None = None  # (the directory's mtime, the keys listed then)
         self._closed = False
 
     def describe(self) -> str:
@@ -165,7 +169,16 @@ class UnixSocketBroker(Broker):
         return len(self.peer_keys())
 
     def peer_keys(self) -> list[str]:
-        """The keys of the other listening processes (their socket files)."""
+        """The keys of the other listening processes (their socket files). The listing is read again only
+        when the directory changed (a `stat` costs a fraction of a `listdir`, and every write asks), or
+        changed less than a second ago: its mtime moves in clock ticks, so two changes in one tick look
+        like one."""
+        try:
+            changed = os.stat(self.run_dir).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        if self._listing is not None and self._listing[0] == changed and time.time_ns() - changed > _SETTLED_NS:
+            return self._listing[1]
         try:
             names = os.listdir(self.run_dir)
         except (FileNotFoundError, NotADirectoryError):
@@ -176,6 +189,7 @@ class UnixSocketBroker(Broker):
                 key = name[: -len(SUFFIX)]
                 if key != self.key:
                     keys.append(key)
+        self._listing = (changed, keys)
         return keys
 
     def _peer(self, key: str) -> "_Peer | None":
