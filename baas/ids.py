@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import string
-import threading
 import time
 import zlib
+from functools import lru_cache
+
+from gevent import monkey
 
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 ALNUM = string.ascii_letters + string.digits
@@ -22,7 +24,8 @@ class _RandomBytes:
     READ_SIZE = 4096
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # a plain OS lock even under gevent: nothing in `take` yields, and gevent's lock cost more than `take`
+        self._lock = monkey.get_original("_thread", "allocate_lock")()
         self._buffer = b""
         self._position = 0
         self._pid = 0
@@ -40,13 +43,32 @@ _random_bytes = _RandomBytes()
 
 
 def random_string(length: int, alphabet: str = LOWER_ALNUM) -> str:
-    """Uniformly random characters of `alphabet`, from the OS's CSPRNG."""
+    """Uniformly random characters of `alphabet`, from the OS's CSPRNG: byte `b` picks character
+    `b % len(alphabet)`, and bytes at or above the largest multiple of the length are skipped (they would
+    bias the modulo)."""
+    translation = _ascii_translation(alphabet)
+    if translation is None:  # characters beyond ASCII: one at a time
+        size, usable = len(alphabet), 256 - 256 % len(alphabet)
+        out: list[str] = []
+        while len(out) < length:
+            out.extend(alphabet[byte % size] for byte in _random_bytes.take(length * 2) if byte < usable)
+        return "".join(out[:length])
+    table, skipped = translation
+    chosen = b""
+    while len(chosen) < length:
+        chosen += _random_bytes.take(length * 2).translate(table, skipped)
+    return chosen[:length].decode("ascii")
+
+
+@lru_cache(maxsize=64)
+def _ascii_translation(alphabet: str) -> tuple[bytes, bytes] | None:
+    """`bytes.translate` arguments doing `random_string`'s mapping in C (record ids are made on every create)."""
+    if not alphabet or not alphabet.isascii() or len(alphabet) > 256:
+        return None
     size = len(alphabet)
-    usable = 256 - 256 % size  # bytes at or above this would bias the modulo: skip them
-    out: list[str] = []
-    while len(out) < length:
-        out.extend(alphabet[byte % size] for byte in _random_bytes.take(length * 2) if byte < usable)
-    return "".join(out[:length])
+    usable = 256 - 256 % size
+    table = bytes(ord(alphabet[byte % size]) for byte in range(256))
+    return table, bytes(range(usable, 256))
 
 
 def new_record_id() -> str:

@@ -37,7 +37,7 @@ class WriterLock:
         self._path = f"{database_path}-writer" if database_path and database_path != ":memory:" else None
         self._fd: int | None = None
         self._pid = 0
-        self._counting = threading.Lock()
+        self._counting = monkey.get_original("_thread", "allocate_lock")()  # held for an increment: never yields
         #: writers of this process waiting for their turn
         self.waiting = 0
 

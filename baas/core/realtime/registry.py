@@ -108,6 +108,8 @@ class Registry:
     # ---- lookups for events ----------------------------------------------------------------------------
     def audiences(self, record: "Record") -> list[Audience]:
         """The subscriptions a record event reaches, as audiences, each with the rule gating its topic."""
+        if not self._groups:  # nobody subscribed to anything: the common case of a write
+            return []
         collection = record.collection
         with self.lock:
             snapshot = [
