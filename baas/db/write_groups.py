@@ -105,8 +105,10 @@ class WriteGroups:
             if committed is not None:
                 committed.wait()
         else:
-            self._finish(group)
-            self._lock.end_turn()
+            try:
+                self._finish(group)
+            finally:
+                self._lock.end_turn()
         if own_error is not None:
             raise own_error
         if group.error is not None:
