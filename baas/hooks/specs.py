@@ -38,7 +38,13 @@ def baas_record_validate(event: "RecordEvent") -> Any:
 @hookspec(firstresult=True)
 def baas_record_create(event: "RecordEvent") -> Any:
     """A new record is being saved. Inside the transaction; the default validates (`baas_record_validate`)
-    and INSERTs. A before-handler may change `event.record`; raising aborts and rolls everything back."""
+    and INSERTs. A before-handler may change `event.record`; raising aborts and rolls everything back.
+
+    On SQLite the writes of a worker that queue up behind each other share one database transaction (group
+    commit, `baas/db/write_groups.py`), each alone and in order in a savepoint: raising rolls back this
+    write only, and the after-success hooks fire once the shared commit is done. So inside any model-level
+    hook, never wait for another request to the same server to write (an HTTP call to its own API): that
+    request queues behind this one."""
 
 
 @hookspec(firstresult=True)
