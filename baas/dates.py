@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 FORMAT_HINT = "YYYY-MM-DD HH:MM:SS.sssZ"
@@ -21,7 +22,22 @@ def format_datetime(value: datetime) -> str:
 
 
 def now_text() -> str:
-    return format_datetime(now())
+    """The current time as PocketBase writes it; formatted once per millisecond (every write and request
+    log entry asks, often several in the same millisecond)."""
+    millis = time.time_ns() // 1_000_000
+    cached = _last_now_text
+    if cached[0] != millis:
+        cached = _remember_now_text(millis)
+    return cached[1]
+
+
+_last_now_text: tuple[int, str] = (-1, "")
+
+
+def _remember_now_text(millis: int) -> tuple[int, str]:
+    global _last_now_text
+    _last_now_text = (millis, format_datetime(datetime.fromtimestamp(millis // 1000, timezone.utc).replace(microsecond=millis % 1000 * 1000)))
+    return _last_now_text
 
 
 def parse_datetime(value: str) -> datetime:

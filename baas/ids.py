@@ -80,11 +80,24 @@ def new_sequential_id() -> str:
     7 random characters. For append-mostly tables (the request logs): random keys spread every batch of
     inserts over the whole primary-key index, which made writing logs several times slower."""
     millis = time.time_ns() // 1_000_000
-    digits = []
+    cached = _last_time_prefix
+    if cached[0] != millis:
+        cached = _remember_time_prefix(millis)
+    return cached[1] + random_string(RECORD_ID_LENGTH - 8)
+
+
+_last_time_prefix: tuple[int, str] = (-1, "")
+
+
+def _remember_time_prefix(millis: int) -> tuple[int, str]:
+    """The 8 base-36 digits of `millis`, kept for the next ids of the same millisecond."""
+    global _last_time_prefix
+    digits, rest = [], millis
     for _ in range(8):
-        millis, digit = divmod(millis, 36)
+        rest, digit = divmod(rest, 36)
         digits.append(_BASE36[digit])
-    return "".join(reversed(digits)) + random_string(RECORD_ID_LENGTH - 8)
+    _last_time_prefix = (millis, "".join(reversed(digits)))
+    return _last_time_prefix
 
 
 def collection_id_for(collection_type: str, name: str) -> str:
