@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from gevent import monkey
 
+from . import pid
+
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 ALNUM = string.ascii_letters + string.digits
 RECORD_ID_LENGTH = 15
@@ -32,8 +34,8 @@ class _RandomBytes:
 
     def take(self, count: int) -> bytes:
         with self._lock:
-            if self._pid != os.getpid() or self._position + count > len(self._buffer):
-                self._buffer, self._position, self._pid = os.urandom(max(self.READ_SIZE, count)), 0, os.getpid()
+            if self._pid != pid.current() or self._position + count > len(self._buffer):
+                self._buffer, self._position, self._pid = os.urandom(max(self.READ_SIZE, count)), 0, pid.current()
             start = self._position
             self._position += count
             return self._buffer[start:self._position]

@@ -46,20 +46,34 @@ def token_from_header(value: str) -> str:
     return value
 
 
+#: the WSGI keys of the two headers the environ holds without the `HTTP_` prefix
+_UNPREFIXED_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
 def normalized_headers(request: Request) -> dict[str, str]:
-    """Header names as rules see them: lowercase, `-` replaced by `_`."""
-    return {name.lower().replace("-", "_"): value for name, value in request.headers.items()}
+    """Header names as rules see them: lowercase, `-` replaced by `_`. Read straight from the WSGI
+    environ, where the names are already spelled so but upper case (werkzeug's header view re-spells each
+    name Title-Case first); the headers it shows are the ones this gives."""
+    headers = {}
+    for key, value in request.environ.items():
+        if key[:5] == "HTTP_":
+            if key[5:] not in _UNPREFIXED_HEADERS:
+                headers[key[5:].lower()] = value
+        elif key in _UNPREFIXED_HEADERS and value:
+            headers[key.lower()] = value
+    return headers
 
 
 def request_context(app: "App", request: Request) -> RequestContext:
     """Bring the per-process caches up to date, then read the caller's auth token."""
     app.refresh()
-    token = token_from_header(request.headers.get("Authorization", ""))
+    headers = normalized_headers(request)
+    token = token_from_header(headers.get("authorization", ""))
     return RequestContext(
         auth=record_from_token(app, token) if token else None,
         method=request.method,
-        headers=normalized_headers(request),
-        query={key: request.args.get(key, "") for key in request.args},
+        headers=headers,
+        query=request.args.to_dict(),  # the first value of each parameter
     )
 
 
@@ -76,7 +90,7 @@ def client_ip(app: "App", request: Request) -> str:
 
 def cors_headers(request: Request) -> list[tuple[str, str]]:
     """What flask-cors (origins `*`) adds to an API answer: the caller's Origin echoed, else `*`."""
-    origin = request.headers.get("Origin")
+    origin = request.environ.get("HTTP_ORIGIN")
     if origin:
         return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
     return [("Access-Control-Allow-Origin", "*")]
@@ -117,8 +131,8 @@ def log_request(
         "status": status,
         "execTime": round((time.perf_counter() - started) * 1000, 3),
         "auth": auth.collection.name if auth is not None else "",
-        "referer": request.headers.get("Referer", ""),
-        "userAgent": request.headers.get("User-Agent", ""),
+        "referer": request.environ.get("HTTP_REFERER", ""),
+        "userAgent": request.environ.get("HTTP_USER_AGENT", ""),
     }
     if log_settings.get("logIP", True):
         data["remoteIP"] = request.remote_addr or ""

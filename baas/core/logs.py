@@ -9,7 +9,6 @@ gevent) inserts them in batches and deletes entries older than the `logs.maxDays
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Engine, and_, delete, func, inspect, literal, select
 
+from .. import pid
 from .. import errors
 from ..dates import format_datetime, now, now_text
 from ..db.database import build_engine
@@ -97,15 +97,15 @@ class LogsService:
         if level < settings.get("minLevel", 0) or settings.get("maxDays", 0) == 0:
             return
         self._pending.append((new_sequential_id(), now_text(), level, message, orjson.dumps(data).decode()))
-        if self._worker_pid != os.getpid():  # none yet, or the parent's, which did not survive the fork
+        if self._worker_pid != pid.current():  # none yet, or the parent's, which did not survive the fork
             self._start_worker()
 
     def _start_worker(self) -> None:
         with self._lock:
-            if self._worker_pid != os.getpid() and not self._closed.is_set():
+            if self._worker_pid != pid.current() and not self._closed.is_set():
                 self._worker = threading.Thread(target=self._run, name="baas-logs", daemon=True)
                 self._worker.start()
-                self._worker_pid = os.getpid()
+                self._worker_pid = pid.current()
 
     def _run(self) -> None:
         while not self._closed.wait(FLUSH_INTERVAL):
@@ -199,7 +199,7 @@ class LogsService:
     def close(self) -> None:
         """Stop the writer (it must not outlive the database it writes to), then write what is left."""
         self._closed.set()
-        if self._worker is not None and self._worker_pid == os.getpid():
+        if self._worker is not None and self._worker_pid == pid.current():
             self._worker.join()
         self.flush()
         self.engine.dispose()

@@ -16,7 +16,6 @@ loads). Nobody waits for a slow SMTP server, and a failed send is logged, never 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import re
 import smtplib
@@ -30,6 +29,7 @@ from html import escape
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import pid
 from ..hooks import hookimpl
 from ..hooks.events import MailerEvent
 
@@ -217,10 +217,10 @@ class MailQueue:
 
     def _current(self) -> queue.Queue:
         state = self._state
-        if state is None or state[0] != os.getpid() or not state[2].is_alive():
+        if state is None or state[0] != pid.current() or not state[2].is_alive():
             jobs: queue.Queue = queue.Queue()
             worker = threading.Thread(target=self._run, args=(jobs,), name="baas-mailer", daemon=True)
-            self._state = state = (os.getpid(), jobs, worker)
+            self._state = state = (pid.current(), jobs, worker)
             worker.start()
         return state[1]
 
@@ -241,7 +241,7 @@ class MailQueue:
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every submitted job ran (tests, graceful shutdown); False on timeout."""
         state = self._state
-        if state is None or state[0] != os.getpid():
+        if state is None or state[0] != pid.current():
             return True
         deadline = time.monotonic() + timeout
         while state[1].unfinished_tasks:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-import os
 import sqlite3
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
@@ -21,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from .. import pid
 from .change_counter import ChangeCounter
 from .dialect import Dialect, dialect_for
 from .write_groups import WriteGroups
@@ -319,11 +319,11 @@ class _IdleSqliteConnections:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._idle: list[Any] = []
-        self._pid = os.getpid()
+        self._pid = pid.current()
 
     def take(self) -> Any:
-        if self._pid != os.getpid():  # the parent's: not to be used, nor closed, here
-            self._idle, self._pid = [], os.getpid()
+        if self._pid != pid.current():  # the parent's: not to be used, nor closed, here
+            self._idle, self._pid = [], pid.current()
         if self._idle:
             return self._idle.pop()
         pooled = self._engine.raw_connection()
@@ -332,7 +332,7 @@ class _IdleSqliteConnections:
         return connection
 
     def give(self, connection: Any) -> None:
-        if len(self._idle) < self.KEEP and self._pid == os.getpid():
+        if len(self._idle) < self.KEEP and self._pid == pid.current():
             self._idle.append(connection)
         else:
             connection.close()

@@ -24,7 +24,6 @@ PostgreSQL has row locks and concurrent writers: there each transaction is its o
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine
 
+from .. import pid
 from .writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
@@ -186,12 +186,12 @@ class WriteGroups:
         """Kept open for all writers of the process: a pool check-out and check-in per write cost more
         than its BEGIN IMMEDIATE."""
         kept = self._kept
-        if kept is None or kept[0] != os.getpid() or kept[1].closed or kept[1].invalidated:
-            kept = self._kept = (os.getpid(), self._engine.connect().execution_options(baas_write=True))
+        if kept is None or kept[0] != pid.current() or kept[1].closed or kept[1].invalidated:
+            kept = self._kept = (pid.current(), self._engine.connect().execution_options(baas_write=True))
         return kept[1]
 
     def close(self) -> None:
-        if self._kept is not None and self._kept[0] == os.getpid():
+        if self._kept is not None and self._kept[0] == pid.current():
             self._kept[1].close()
         self._kept = None
 

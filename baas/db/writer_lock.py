@@ -23,6 +23,8 @@ from typing import Iterator
 from gevent import Timeout, get_hub, monkey
 from sqlalchemy.exc import OperationalError
 
+from .. import pid
+
 #: how long a writer waits for another process's, as SQLite's busy_timeout (database.SQLITE_PRAGMAS)
 WAIT_SECONDS = 10.0
 FIRST_POLL, LONGEST_POLL = 0.0002, 0.005
@@ -77,14 +79,14 @@ class WriterLock:
             raise
 
     def unlock_database(self) -> None:
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None and self._pid == pid.current():
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def _file(self) -> int | None:
         if self._path is None:
             return None
-        if self._pid != os.getpid():  # a forked worker opens its own: an flock belongs to the open file
-            self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        if self._pid != pid.current():  # a forked worker opens its own: an flock belongs to the open file
+            self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), pid.current()
         return self._fd
 
     def _acquire(self, fd: int) -> None:

@@ -141,6 +141,22 @@ def test_a_peer_that_went_away_is_skipped(run_dir):
         a.close()
 
 
+def test_peers_are_listed_before_the_run_dir_exists(tmp_path):
+    """A writer asks for peers on every save: a missing run dir is made (a failing stat per write raised an
+    exception each time), but not a missing data dir, and a peer listening later is seen."""
+    gone = UnixSocketBroker(tmp_path / "removed" / "run")
+    assert gone.peer_count() == 0 and not (tmp_path / "removed").exists()
+    run_dir = tmp_path / "run"
+    a, b = UnixSocketBroker(run_dir), UnixSocketBroker(run_dir)
+    try:
+        assert a.peer_keys() == [] and run_dir.is_dir()
+        b.listen()
+        assert a.peer_keys() == [b.key]  # the directory changed less than a second ago: listed again
+    finally:
+        a.close()
+        b.close()
+
+
 def test_create_broker_picks_the_backend(tmp_path):
     from baas.config import load_config
 

@@ -172,10 +172,16 @@ class UnixSocketBroker(Broker):
         """The keys of the other listening processes (their socket files). The listing is read again only
         when the directory changed (a `stat` costs a fraction of a `listdir`, and every write asks), or
         changed less than a second ago: its mtime moves in clock ticks, so two changes in one tick look
-        like one."""
+        like one. A missing directory is made, empty: a stat that fails raises, on every write."""
         try:
             changed = os.stat(self.run_dir).st_mtime_ns
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:
+            try:
+                self.run_dir.mkdir(mode=0o700, exist_ok=True)  # not its parents: a data dir removed stays so
+                changed = os.stat(self.run_dir).st_mtime_ns
+            except OSError:
+                return []
+        except NotADirectoryError:
             return []
         if self._listing is not None and self._listing[0] == changed and time.time_ns() - changed > _SETTLED_NS:
             return self._listing[1]
