@@ -1,16 +1,22 @@
-"""A count of the transactions that changed the schema or settings versions of a SQLite database, shared
-by its processes through a memory-mapped file (`<database file>-changes`), so that a request can tell
-"no definitions changed since I last looked" without a query.
+"""A count shared by the processes of one machine through a memory-mapped file: reading it is a memory
+read, no query and no system call, so it can be asked on every request.
 
-Every request first checks whether the schema or the settings changed (`App.refresh`): one indexed read,
-about a tenth of a read by id. Writers bump the count inside the writer lock, after their commit, when
-their transaction wrote `_params` (write_groups.py watches it), so no bump is lost and none is seen
-before its data. Writes that bypass `Database.transaction()` (a migration run by another command, a
-restored backup) do not bump it; `App.refresh` still reads the versions at least once a second for them.
+Two uses:
+
+* `<database file>-changes` (database.py) counts the transactions that changed the schema or settings
+  versions of a SQLite database. Every request first checks whether the schema or the settings changed
+  (`App.refresh`): an indexed read, about a tenth of a read by id, saved whenever the count is the one
+  last seen. Writers bump it inside the writer lock, after their commit, when their transaction wrote
+  `_params` (write_groups.py watches it), so no bump is lost and none is seen before its data. Writes that
+  bypass `Database.transaction()` (a migration run by another command, a restored backup) do not bump it;
+  `App.refresh` still reads the versions at least once a second for them.
+* `<data dir>/run/members` (realtime's Unix-socket broker) counts the sockets that came or went, so a
+  publisher lists the run directory again only after one did.
 """
 
 from __future__ import annotations
 
+import fcntl
 import mmap
 import os
 import struct
@@ -19,8 +25,8 @@ _COUNT = struct.Struct("=Q")
 
 
 class ChangeCounter:
-    def __init__(self, database_path: str):
-        self._path = f"{database_path}-changes"
+    def __init__(self, path: str):
+        self._path = path
         self._map: mmap.mmap | None = None
 
     def _mapped(self) -> mmap.mmap:
@@ -38,9 +44,16 @@ class ChangeCounter:
         return _COUNT.unpack_from(self._mapped())[0]
 
     def bump(self) -> None:
-        """Count one more change; call while holding the writer lock."""
+        """Count one more change. Bumps of several processes take turns on an flock of the file (an
+        increment lost to a race could bring the count back to a value a reader saw before), taken on a
+        descriptor of its own: an flock belongs to the open file, which forked processes would share."""
         mapped = self._mapped()
-        _COUNT.pack_into(mapped, 0, (_COUNT.unpack_from(mapped)[0] + 1) & 0xFFFFFFFFFFFFFFFF)
+        fd = os.open(self._path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _COUNT.pack_into(mapped, 0, (_COUNT.unpack_from(mapped)[0] + 1) & 0xFFFFFFFFFFFFFFFF)
+        finally:
+            os.close(fd)  # and with it the flock
 
     def close(self) -> None:
         if self._map is not None:

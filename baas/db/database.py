@@ -143,7 +143,7 @@ class Database:
         sqlite = self.dialect.name == "sqlite"
         self._sqlite_idle = _IdleSqliteConnections(engine) if sqlite else None
         path = engine.url.database if sqlite else None
-        self._changes = ChangeCounter(path) if path and path != ":memory:" else None
+        self._changes = ChangeCounter(f"{path}-changes") if path and path != ":memory:" else None
         self._write_groups = (
             WriteGroups(engine, WriterLock(engine.url.database), self._changes.bump if self._changes else _nothing)
             if sqlite else None

@@ -84,7 +84,7 @@ def test_unix_sockets_of_dead_processes_are_removed(run_dir):
     try:
         assert a.peer_keys() == ["deadbeef"]
         assert a.broadcast(b"x") == 0
-        assert not stale.exists()
+        assert not stale.exists() and a.peer_keys() == []
     finally:
         a.close()
 
@@ -142,8 +142,8 @@ def test_a_peer_that_went_away_is_skipped(run_dir):
 
 
 def test_peers_are_listed_before_the_run_dir_exists(tmp_path):
-    """A writer asks for peers on every save: a missing run dir is made (a failing stat per write raised an
-    exception each time), but not a missing data dir, and a peer listening later is seen."""
+    """A writer asks for peers on every save: a missing run dir is made (the members count lives there),
+    but not a missing data dir; peers that come and go later are seen at once."""
     gone = UnixSocketBroker(tmp_path / "removed" / "run")
     assert gone.peer_count() == 0 and not (tmp_path / "removed").exists()
     run_dir = tmp_path / "run"
@@ -151,7 +151,12 @@ def test_peers_are_listed_before_the_run_dir_exists(tmp_path):
     try:
         assert a.peer_keys() == [] and run_dir.is_dir()
         b.listen()
-        assert a.peer_keys() == [b.key]  # the directory changed less than a second ago: listed again
+        assert a.peer_keys() == [b.key]  # b counted itself in: listed again
+        c = UnixSocketBroker(run_dir)
+        c.listen()
+        assert sorted(a.peer_keys()) == sorted([b.key, c.key])
+        c.close()
+        assert a.peer_keys() == [b.key]
     finally:
         a.close()
         b.close()

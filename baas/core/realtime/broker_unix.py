@@ -5,8 +5,10 @@ them, so without Redis the workers still have to hear each other. Each process t
 `<data dir>/run/<key>.sock`; a publisher lists that directory and writes every frame to every peer over
 a persistent connection (SOCK_STREAM, each frame prefixed with its length as 4 big-endian bytes).
 
-* Discovery is the directory listing, looked at on every broadcast (a `stat`, and a `listdir` when the
-  directory changed), so a worker that just started listening is reached by the very next event.
+* Discovery is the directory listing, listed again on a broadcast after a socket came or went: every
+  process that adds or removes one bumps a count in `run/members`, memory-mapped by all
+  (`ChangeCounter`), so a worker that just started listening is reached by the very next event, and a
+  broadcast with nothing changed costs a memory read (every write asks).
 * A process binds under a temporary name, starts listening, then renames the socket into place, so a
   peer never sees a socket that refuses connections while alive. A socket that refuses connections is
   therefore a leftover of a dead process, and whoever finds one removes it.
@@ -29,12 +31,12 @@ import select
 import socket
 import struct
 import threading
-import time
 from pathlib import Path
 from typing import Callable
 
 from gevent import monkey
 
+from ...db.change_counter import ChangeCounter
 from .broker import Broker, Reply
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,6 @@ SEND_TIMEOUT = 2.0
 #: how long the receiving greenlet waits before it looks whether the broker was closed
 RECEIVE_POLL_MS = 1000
 RECEIVE_SIZE = 1 << 20
-#: a directory listing is reused once the directory has not changed for this long
-_SETTLED_NS = 1_000_000_000
 _MAX_SUN_PATH = 100
 
 
@@ -65,7 +65,8 @@ class UnixSocketBroker(Broker):
         self._receive_lock = threading.Lock()
         self._receiving: int | None = None  # the thread (greenlet) dispatching received frames
         self._dir_fd: int | None = None
-        self._listing: tuple[int, list[str]] | None = None  # (the directory's mtime, the keys listed then)
+        self._members = ChangeCounter(str(self.run_dir / "members"))
+        self._listing: tuple[int, list[str]] | None = None  # (the members count, the keys listed then)
         self._closed = False
 
     def describe(self) -> str:
@@ -98,6 +99,7 @@ class UnixSocketBroker(Broker):
                 _unlink(temporary)
                 raise
             self._server = server
+            self._members_changed()
         _spawn(self._receive_loop, server, name=f"realtime-receive-{self.key}")
         log.debug("realtime: listening on %s", self.path)
 
@@ -169,21 +171,13 @@ class UnixSocketBroker(Broker):
         return len(self.peer_keys())
 
     def peer_keys(self) -> list[str]:
-        """The keys of the other listening processes (their socket files). The listing is read again only
-        when the directory changed (a `stat` costs a fraction of a `listdir`, and every write asks), or
-        changed less than a second ago: its mtime moves in clock ticks, so two changes in one tick look
-        like one. A missing directory is made, empty: a stat that fails raises, on every write."""
+        """The keys of the other listening processes (their socket files), listed again only after the
+        members count moved (read before listing, so a change during the listing is seen next time)."""
         try:
-            changed = os.stat(self.run_dir).st_mtime_ns
-        except FileNotFoundError:
-            try:
-                self.run_dir.mkdir(mode=0o700, exist_ok=True)  # not its parents: a data dir removed stays so
-                changed = os.stat(self.run_dir).st_mtime_ns
-            except OSError:
-                return []
-        except NotADirectoryError:
+            members = self._members_count()
+        except OSError:  # no run directory, and none can be made: its data directory is gone
             return []
-        if self._listing is not None and self._listing[0] == changed and time.time_ns() - changed > _SETTLED_NS:
+        if self._listing is not None and self._listing[0] == members:
             return self._listing[1]
         try:
             names = os.listdir(self.run_dir)
@@ -195,8 +189,22 @@ class UnixSocketBroker(Broker):
                 key = name[: -len(SUFFIX)]
                 if key != self.key:
                     keys.append(key)
-        self._listing = (changed, keys)
+        self._listing = (members, keys)
         return keys
+
+    def _members_count(self) -> int:
+        try:
+            return self._members.value()  # once mapped, a memory read that cannot fail
+        except FileNotFoundError:
+            self.run_dir.mkdir(mode=0o700, exist_ok=True)  # not its parents: a data dir removed stays so
+            return self._members.value()
+
+    def _members_changed(self) -> None:
+        try:
+            self._members_count()
+            self._members.bump()
+        except OSError:  # the run directory is gone: nobody lists it any more
+            log.debug("realtime: counting a member change in %s failed", self.run_dir, exc_info=True)
 
     def _peer(self, key: str) -> "_Peer | None":
         peer = self._peers.get(key)
@@ -210,6 +218,7 @@ class UnixSocketBroker(Broker):
         except ConnectionRefusedError:  # nobody listens: the socket of a process that died
             sock.close()
             _unlink(path)
+            self._members_changed()
             return None
         except OSError:  # gone, or too busy to accept right now
             sock.close()
@@ -247,6 +256,7 @@ class UnixSocketBroker(Broker):
             inbound, self._inbound = self._inbound, []
         if server is not None:
             _unlink(self.path)
+            self._members_changed()
             _close(server)
         for peer in peers:
             peer.kill()
