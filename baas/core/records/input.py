@@ -33,10 +33,14 @@ def apply_body(record: Record, body: dict[str, Any], ctx: "RequestContext") -> d
     """Set the body's values on `record`; return the resolved values, which rules see as @request.body."""
     collection = record.collection
     resolved: dict[str, Any] = {}
-    plain = [(key, value) for key, value in body.items() if not split_key(key)[1] or key in AUTH_ONLY_KEYS]
-    modified = [(key, value) for key, value in body.items() if split_key(key)[1] and key not in AUTH_ONLY_KEYS]
-    for key, raw in plain + modified:
+    plain, modified = [], []
+    for key, raw in body.items():
         name, modifier = split_key(key)
+        if modifier and key not in AUTH_ONLY_KEYS:
+            modified.append((name, modifier, raw))
+        else:
+            plain.append((name, modifier, raw))
+    for name, modifier, raw in plain + modified:  # plain values first, then the modifiers apply on them
         field = collection.get_field(name)
         if field is None or field.type == "autodate":
             continue

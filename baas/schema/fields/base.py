@@ -89,6 +89,13 @@ class SettingsContext:
         return next((c for c in self.collections.values() if c.name.lower() == lowered), None)
 
 
+def _option(key: str) -> property:
+    def read(field: "Field") -> Any:
+        return field.options[key]
+
+    return property(read, doc=f"The `{key}` option.")
+
+
 class Field:
     type: ClassVar[str] = ""
     #: the type's own option keys with PocketBase's defaults, in PocketBase's JSON order
@@ -125,6 +132,15 @@ class Field:
             key: copy.deepcopy(options[key] if key in options else default)
             for key, default in self.option_defaults.items()
         }
+
+    def __init_subclass__(cls, **kwargs: Any):
+        """Each option of the type reads as an attribute (`field.max`) through a property on the class: a
+        lookup that fails before `__getattr__` raises an AttributeError inside, and a create read about
+        twenty options. The value stays in `options`, which is what gets edited."""
+        super().__init_subclass__(**kwargs)
+        for key in cls.option_defaults:
+            if not hasattr(cls, key):
+                setattr(cls, key, _option(key))
 
     def __getattr__(self, key: str) -> Any:
         options = self.__dict__.get("options")
