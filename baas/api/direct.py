@@ -68,7 +68,7 @@ class DirectRecords:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if not environ.get("PATH_INFO", "").startswith(PREFIX) or not self.enabled:
             return self.next(environ, start_response)
-        request = Request(environ)
+        request = Request(environ, populate_request=False)  # no environ -> request cycle for the GC to find
         match = PATH.fullmatch(request.path)
         endpoint = ENDPOINTS.get((request.method, match[2] is not None)) if match else None
         if endpoint is None:
@@ -93,6 +93,7 @@ class DirectRecords:
         except Exception as failure:
             error, payload = pipeline.error_answer(request, failure)
             status = error.status
+            _drop_tracebacks(failure)
         if status == 204:
             body, headers = b"", list(NO_CONTENT_HEADERS)
         else:
@@ -102,6 +103,16 @@ class DirectRecords:
         headers += SECURITY_HEADERS
         pipeline.log_request(app, request, status, started, context, error)
         return status, body, headers
+
+
+def _drop_tracebacks(error: BaseException | None) -> None:
+    """Once an error is answered (and logged), its traceback is of no use, and it holds frames that hold the
+    error (pluggy's keeps the exception it re-raises): garbage only the cycle collector would free."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
 
 
 def mount(flask_app: Flask) -> None:
