@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Engine, and_, delete, func, inspect, literal, select
 
-from .. import pid
-from .. import errors
+from .. import errors, pid
 from ..dates import format_datetime, now, now_text
 from ..db.database import build_engine
 from ..db.dialect import dialect_for
